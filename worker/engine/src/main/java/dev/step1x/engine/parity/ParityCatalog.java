@@ -1,0 +1,126 @@
+package dev.step1x.engine.parity;
+
+import dev.step1x.engine.weights.SafetensorsFile;
+import dev.step1x.engine.weights.TensorInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The golden cases in a parity directory ({@code step1x/} and {@code qwen25vl/cases/}) and which of
+ * their tensors are outputs, with the tolerances the sets' READMEs recommend.
+ *
+ * <p>step1x case files name their tensors {@code in.*}, {@code out.*}, {@code mid.*}: the {@code out.*}
+ * ones are compared. The qwen25vl files use plain names, so their inputs are listed here and every
+ * other tensor is an output. Integer tensors are always compared exactly.
+ */
+public final class ParityCatalog {
+
+    /** step1x float tolerances per case (step1x/README.md, "suggested tolerances"). */
+    private static final Map<String, Tolerance> STEP1X_FLOAT = Map.of(
+            "dit_forward", Tolerance.of(5e-5),
+            "dit_forward_bf16weights", Tolerance.of(5e-5),
+            "connector_forward", Tolerance.of(5e-5),
+            "vae_roundtrip", Tolerance.of(1e-4),
+            "sampler_end2end", new Tolerance(2e-4, 1e-4),
+            "sampler_end2end_v11", new Tolerance(2e-4, 1e-4),
+            "denoise_cfg_v11", Tolerance.of(1e-5),
+            "resize_step1x", Tolerance.EXACT);
+
+    /** qwen25vl inputs per case (qwen25vl/README.md); everything else in the file is an output. */
+    private static final Map<String, Set<String>> QWEN_INPUTS = Map.of(
+            "image_preprocess", Set.of("image"),
+            "image_preprocess_step1x", Set.of(),
+            "vision_forward", Set.of("pixel_values", "image_grid_thw"),
+            "tokenize", Set.of(),
+            "full_forward", Set.of("input_ids", "attention_mask", "pixel_values", "image_grid_thw"),
+            "full_forward_bang", Set.of("input_ids", "attention_mask", "image_grid_thw"),
+            "full_forward_step1x", Set.of("input_ids", "attention_mask", "image_grid_thw"));
+
+    /** Preprocessing floats are exact given an exact resize; allow float32 rounding of the normalisation. */
+    private static final Set<String> QWEN_PREPROCESS_FLOATS = Set.of("normalized", "pixel_values");
+
+    private ParityCatalog() {}
+
+    /** All cases found under {@code dir}, step1x first, each set in file-name order. */
+    public static List<ParityCase> cases(Path dir) throws IOException {
+        List<ParityCase> out = new ArrayList<>();
+        for (Path f : safetensorsIn(dir.resolve("step1x"))) {
+            ParityCase c = step1xCase(f);
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        for (Path f : safetensorsIn(dir.resolve("qwen25vl").resolve("cases"))) {
+            out.add(qwenCase(f));
+        }
+        return out;
+    }
+
+    /** Null for files without {@code out.*} tensors (weight files). */
+    private static ParityCase step1xCase(Path file) throws IOException {
+        String name = stem(file);
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Map<String, Tolerance> outputs = new LinkedHashMap<>();
+            Tolerance floats = STEP1X_FLOAT.getOrDefault(name, Tolerance.of(1e-4));
+            for (TensorInfo t : f.tensors().values()) {
+                if (!t.name().startsWith("out.")) {
+                    continue;
+                }
+                Tolerance tol = !t.dtype().isFloatingPoint() ? Tolerance.EXACT : floats;
+                if (t.name().equals("out.image_u8_hwc")) {
+                    tol = Tolerance.abs(1); // truncation of values within ~1e-7 of an integer (README)
+                }
+                outputs.put(t.name(), tol);
+            }
+            return outputs.isEmpty() ? null : new ParityCase("step1x", name, file, outputs);
+        }
+    }
+
+    private static ParityCase qwenCase(Path file) throws IOException {
+        String name = stem(file);
+        Set<String> inputs = QWEN_INPUTS.get(name);
+        if (inputs == null) {
+            throw new IOException(file + ": unknown qwen25vl case; add its inputs to ParityCatalog");
+        }
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            Map<String, Tolerance> outputs = new LinkedHashMap<>();
+            for (TensorInfo t : f.tensors().values()) {
+                if (inputs.contains(t.name())) {
+                    continue;
+                }
+                Tolerance tol;
+                if (!t.dtype().isFloatingPoint()) {
+                    tol = Tolerance.EXACT;
+                } else if (name.startsWith("image_preprocess") && QWEN_PREPROCESS_FLOATS.contains(t.name())) {
+                    tol = Tolerance.abs(1e-6);
+                } else {
+                    tol = Tolerance.abs(1e-4);
+                }
+                outputs.put(t.name(), tol);
+            }
+            return new ParityCase("qwen25vl", name, file, outputs);
+        }
+    }
+
+    static List<Path> safetensorsIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new NoSuchFileException(dir + " (expected a parity set directory)");
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+        }
+    }
+
+    static String stem(Path file) {
+        String n = file.getFileName().toString();
+        return n.substring(0, n.length() - ".safetensors".length());
+    }
+}

@@ -1,0 +1,102 @@
+package dev.step1x.engine.parity;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.weights.SafetensorsFile;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs every golden case and weight check of a parity directory and reports one row per compared
+ * tensor. A case without a registered component is NOT IMPLEMENTED, never PASS.
+ */
+public final class ParityRunner {
+
+    public enum Status {
+        PASS, FAIL, NOT_IMPLEMENTED;
+
+        @Override
+        public String toString() {
+            return name().replace('_', ' ');
+        }
+    }
+
+    /** @param maxAbsDiff NaN when not applicable */
+    public record Row(String caseName, String tensor, double maxAbsDiff, String tolerance, Status status, String note) {}
+
+    /** All rows of one run. */
+    public record Report(List<Row> rows) {
+        public long count(Status s) {
+            return rows.stream().filter(r -> r.status() == s).count();
+        }
+
+        public boolean failed() {
+            return count(Status.FAIL) > 0;
+        }
+
+        public void print(PrintStream out) {
+            String fmt = "%-34s %-40s %13s %-20s %s%n";
+            out.printf(Locale.ROOT, fmt, "case", "tensor", "max abs diff", "tolerance", "status");
+            for (Row r : rows) {
+                String diff = Double.isNaN(r.maxAbsDiff()) ? "-" : String.format(Locale.ROOT, "%.3e", r.maxAbsDiff());
+                String status = r.status() + (r.note().isEmpty() ? "" : "  (" + r.note() + ")");
+                out.printf(Locale.ROOT, fmt, r.caseName(), r.tensor(), diff, r.tolerance(), status);
+            }
+            out.printf(Locale.ROOT, "%d passed, %d failed, %d not implemented%n",
+                    count(Status.PASS), count(Status.FAIL), count(Status.NOT_IMPLEMENTED));
+        }
+    }
+
+    private final EngineRuntime runtime;
+    private final Map<String, ParityComponent> components;
+
+    /** @param components case name -> component; cases without one are reported NOT IMPLEMENTED */
+    public ParityRunner(EngineRuntime runtime, Map<String, ParityComponent> components) {
+        this.runtime = runtime;
+        this.components = components;
+    }
+
+    public Report run(Path parityDir) throws IOException {
+        List<Row> rows = new ArrayList<>();
+        //WEIGHTCHECK
+        for (ParityCase c : ParityCatalog.cases(parityDir)) {
+            rows.addAll(runCase(c));
+        }
+        return new Report(rows);
+    }
+
+    List<Row> runCase(ParityCase c) {
+        String label = c.set() + "/" + c.name();
+        ParityComponent component = components.get(c.name());
+        if (component == null) {
+            return List.of(new Row(label, c.outputs().size() + " outputs", Double.NaN, "-",
+                    Status.NOT_IMPLEMENTED, ""));
+        }
+        List<Row> rows = new ArrayList<>();
+        try (NDManager manager = runtime.newManager(); SafetensorsFile file = SafetensorsFile.open(c.file())) {
+            Map<String, NDArray> actual = component.run(manager, new CaseData(c, file, manager));
+            for (Map.Entry<String, Tolerance> out : c.outputs().entrySet()) {
+                NDArray a = actual.get(out.getKey());
+                if (a == null) {
+                    rows.add(new Row(label, out.getKey(), Double.NaN, out.getValue().toString(), Status.FAIL,
+                            "component produced no such output"));
+                    continue;
+                }
+                NDArray expected = file.load(manager, out.getKey());
+                TensorComparison.Result r = TensorComparison.compare(a, expected, out.getValue());
+                rows.add(new Row(label, out.getKey(), r.maxAbsDiff(), out.getValue().toString(),
+                        r.pass() ? Status.PASS : Status.FAIL, r.note()));
+            }
+        } catch (Exception e) {
+            rows.add(new Row(label, "(component)", Double.NaN, "-", Status.FAIL,
+                    e.getClass().getSimpleName() + ": " + e.getMessage()));
+        }
+        return rows;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.step1x.engine.runtime;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.engine.StandardCapabilities;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Starts DJL's PyTorch engine from the natives in the Maven jars, never touching the network, and
+ * picks the device. Every entry point of the engine goes through {@link #start(Options)}.
+ *
+ * <p>Offline is enforced here, not only by the build: DJL downloads natives it cannot find and,
+ * unless told otherwise, calls the EC2 metadata service from {@code Engine} init. Both are turned off
+ * before the first DJL class that reads them is touched. DJL reads environment variables first, then
+ * system properties, so a user's own {@code DJL_CACHE_DIR} environment variable still wins.
+ */
+public final class EngineRuntime {
+
+    public static final String ENGINE_NAME = "PyTorch";
+    private static final Pattern DEVICE = Pattern.compile("(cpu|gpu)(?::(\\d+))?");
+
+    /**
+     * @param device "cpu" (default), "gpu" (= gpu:0) or "gpu:N"
+     * @param cacheDir where DJL extracts natives (null: DJL's default, ~/.djl.ai)
+     * @param numThreads intra-op threads for libtorch (null: libtorch's default)
+     */
+    public record Options(String device, Path cacheDir, Integer numThreads) {
+        public static Options defaults() {
+            return new Options("cpu", null, null);
+        }
+
+        public Options withDevice(String d) {
+            return new Options(d, cacheDir, numThreads);
+        }
+    }
+
+    private final Engine engine;
+    private final Device device;
+
+    private EngineRuntime(Engine engine, Device device) {
+        this.engine = engine;
+        this.device = device;
+    }
+
+    public static EngineRuntime start(Options options) {
+        Device device = parseDevice(options.device());
+        configureOffline(options.cacheDir(), options.numThreads());
+        Engine engine = loadEngine();
+        checkDevice(engine, device);
+        return new EngineRuntime(engine, device);
+    }
+
+    public static EngineRuntime startDefault() {
+        return start(Options.defaults());
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    /** A fresh manager on this runtime's device; close it to free everything it created. */
+    public NDManager newManager() {
+        return NDManager.newBaseManager(device, ENGINE_NAME);
+    }
+
+    public String describe() {
+        EngineBuildInfo b = EngineBuildInfo.current();
+        return "engine " + b.engineVersion() + ", DJL " + b.djlVersion() + ", " + engine.getEngineName() + " "
+                + engine.getVersion() + ", device " + device + ", GPUs visible " + engine.getGpuCount()
+                + ", CUDA libtorch " + engine.hasCapability(StandardCapabilities.CUDA);
+    }
+
+    /** "cpu", "gpu", "gpu:N"; anything else is rejected with the accepted forms. */
+    public static Device parseDevice(String spec) {
+        String s = spec == null ? "cpu" : spec.trim().toLowerCase(Locale.ROOT);
+        Matcher m = DEVICE.matcher(s);
+        if (!m.matches() || (m.group(1).equals("cpu") && m.group(2) != null)) {
+            throw new IllegalArgumentException("device '" + spec + "' is not one of: cpu, gpu, gpu:N");
+        }
+        if (m.group(1).equals("cpu")) {
+            return Device.cpu();
+        }
+        return Device.gpu(m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+    }
+
+    /** Sets DJL's offline, tracking and cache settings as system properties (idempotent). */
+    static void configureOffline(Path cacheDir, Integer numThreads) {
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        System.setProperty("ai.djl.default_engine", ENGINE_NAME);
+        if (cacheDir != null) {
+            System.setProperty("DJL_CACHE_DIR", cacheDir.toAbsolutePath().toString());
+        }
+        if (numThreads != null) {
+            if (numThreads < 1) {
+                throw new IllegalArgumentException("numThreads must be >= 1, got " + numThreads);
+            }
+            System.setProperty("ai.djl.pytorch.num_threads", numThreads.toString());
+        }
+    }
+
+    private static Engine loadEngine() {
+        try {
+            return Engine.getEngine(ENGINE_NAME);
+        } catch (Throwable e) { // EngineException, IllegalArgumentException, UnsatisfiedLinkError, ...
+            if (e instanceof VirtualMachineError && !(e instanceof OutOfMemoryError)) {
+                throw (VirtualMachineError) e;
+            }
+            EngineBuildInfo b = EngineBuildInfo.current();
+            String libPath = System.getenv("PYTORCH_LIBRARY_PATH");
+            StringBuilder msg = new StringBuilder("The PyTorch engine could not start: ").append(rootMessage(e))
+                    .append(". It needs libtorch natives, either the jar ").append(b.nativeCoordinates())
+                    .append(" on the classpath (built with this engine; -Pcuda selects the CUDA one)")
+                    .append(", or PYTORCH_LIBRARY_PATH=<dir with libtorch.so> together with PYTORCH_FLAVOR (cpu, cu124, ...)")
+                    .append(" and a DJL JNI built for that libtorch. Downloads are disabled (DJL offline mode).");
+            if (libPath != null) {
+                msg.append(" PYTORCH_LIBRARY_PATH is set to ").append(libPath).append(", PYTORCH_FLAVOR to ")
+                        .append(System.getenv("PYTORCH_FLAVOR"));
+            }
+            msg.append(" DJL cache directory: ").append(ai.djl.util.Utils.getEngineCacheDir());
+            throw new EngineUnavailableException(msg.toString(), e);
+        }
+    }
+
+    private static void checkDevice(Engine engine, Device device) {
+        if (!device.isGpu()) {
+            return;
+        }
+        if (!engine.hasCapability(StandardCapabilities.CUDA)) {
+            throw new EngineUnavailableException("Device " + device + " was requested, but the loaded libtorch ("
+                    + engine.getVersion() + ") is a CPU build. Build with -Pcuda (" + "pytorch-native-cu124) or point "
+                    + "PYTORCH_LIBRARY_PATH/PYTORCH_FLAVOR at a CUDA libtorch.");
+        }
+        int gpus = engine.getGpuCount();
+        if (device.getDeviceId() >= gpus) {
+            throw new EngineUnavailableException("Device " + device + " was requested, but " + gpus
+                    + " GPU(s) are visible (NVIDIA driver installed? CUDA_VISIBLE_DEVICES?).");
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (cause: " + t.getMessage() + ")";
+        return e.getClass().getSimpleName() + ": " + m;
+    }
+}
