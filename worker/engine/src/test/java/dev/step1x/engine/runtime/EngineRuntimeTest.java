@@ -1,0 +1,63 @@
+package dev.step1x.engine.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+
+class EngineRuntimeTest {
+
+    @Test
+    void parsesDevices() {
+        assertThat(EngineRuntime.parseDevice("cpu")).isEqualTo(Device.cpu());
+        assertThat(EngineRuntime.parseDevice(null)).isEqualTo(Device.cpu());
+        assertThat(EngineRuntime.parseDevice("gpu")).isEqualTo(Device.gpu(0));
+        assertThat(EngineRuntime.parseDevice(" GPU:3 ")).isEqualTo(Device.gpu(3));
+        for (String bad : new String[] {"cuda", "gpu:", "gpu:-1", "cpu:0", "tpu", ""}) {
+            assertThatThrownBy(() -> EngineRuntime.parseDevice(bad)).as(bad)
+                    .hasMessageContaining("'" + bad + "'").hasMessageContaining("cpu, gpu, gpu:N");
+        }
+    }
+
+    @Test
+    void startsOfflineOnTheCpuAndComputes() {
+        EngineRuntime rt = EngineRuntime.startDefault();
+        assertThat(System.getProperty("ai.djl.offline")).isEqualTo("true");
+        assertThat(System.getProperty("OPT_OUT_TRACKING")).isEqualTo("true");
+        assertThat(rt.engine().getEngineName()).isEqualTo("PyTorch");
+        assertThat(rt.engine().getVersion()).isEqualTo(EngineBuildInfo.current().pytorchVersion());
+        try (NDManager m = rt.newManager()) {
+            NDArray a = m.create(new float[] {1, 2, 3, 4}, new ai.djl.ndarray.types.Shape(2, 2));
+            assertThat(a.matMul(a).toFloatArray()).containsExactly(7f, 10f, 15f, 22f);
+            assertThat(a.getDevice()).isEqualTo(Device.cpu());
+        }
+        assertThat(rt.describe()).contains("PyTorch " + EngineBuildInfo.current().pytorchVersion()).contains("device cpu()");
+    }
+
+    /** This build carries the CPU libtorch (default profile), so a GPU request must fail and say why. */
+    @Test
+    void gpuRequestOnTheCpuBuildSaysWhatIsMissing() {
+        assertThat(EngineBuildInfo.current().nativeArtifact()).isEqualTo("pytorch-native-cpu");
+        assertThatThrownBy(() -> EngineRuntime.start(EngineRuntime.Options.defaults().withDevice("gpu:0")))
+                .isInstanceOf(EngineUnavailableException.class)
+                .hasMessageContaining("gpu(0)")
+                .hasMessageContaining("CPU build")
+                .hasMessageContaining("-Pcuda");
+    }
+
+    @Test
+    void buildInfoComesFromMaven() {
+        EngineBuildInfo b = EngineBuildInfo.current();
+        assertThat(b.djlVersion()).matches("\\d+\\.\\d+\\.\\d+");
+        assertThat(b.nativeCoordinates()).isEqualTo("ai.djl.pytorch:pytorch-native-cpu:" + b.pytorchVersion() + ":linux-x86_64");
+    }
+
+    @Test
+    void rejectsNonPositiveThreadCounts() {
+        assertThatThrownBy(() -> EngineRuntime.start(new EngineRuntime.Options("cpu", null, 0)))
+                .hasMessageContaining("numThreads must be >= 1");
+    }
+}
