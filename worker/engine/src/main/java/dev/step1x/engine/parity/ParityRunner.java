@@ -41,7 +41,7 @@ public final class ParityRunner {
         }
 
         public void print(PrintStream out) {
-            String fmt = "%-34s %-40s %13s %-20s %s%n";
+            String fmt = "%-44s %-38s %13s %-20s %s%n";
             out.printf(Locale.ROOT, fmt, "case", "tensor", "max abs diff", "tolerance", "status");
             for (Row r : rows) {
                 String diff = Double.isNaN(r.maxAbsDiff()) ? "-" : String.format(Locale.ROOT, "%.3e", r.maxAbsDiff());
@@ -64,7 +64,9 @@ public final class ParityRunner {
 
     public Report run(Path parityDir) throws IOException {
         List<Row> rows = new ArrayList<>();
-        //WEIGHTCHECK
+        for (WeightCheck check : WeightCheck.all(parityDir)) {
+            rows.add(check.run(runtime));
+        }
         for (ParityCase c : ParityCatalog.cases(parityDir)) {
             rows.addAll(runCase(c));
         }

@@ -1,0 +1,61 @@
+package dev.step1x.engine.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.step1x.engine.parity.ParityPaths;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class Step1xEditCliTest {
+
+    private record Result(int code, String out, String err) {}
+
+    private static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Step1xEditCli.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void parityPrintsTheTableAndSucceedsWhileNothingFails() {
+        String dir = ParityPaths.defaultParityDir().toString();
+        Result r = run("parity", "--dir", dir);
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("case").contains("tolerance").contains("weights step1x/vae.safetensors")
+                .contains("NOT IMPLEMENTED").containsPattern("\\d+ passed, 0 failed, 15 not implemented");
+        Result strict = run("parity", "--dir", dir, "--strict");
+        assertThat(strict.code()).isEqualTo(1);
+    }
+
+    @Test
+    void usageErrorsExitTwoAndSayWhy() {
+        assertThat(run().code()).isEqualTo(2);
+        Result unknown = run("parity", "--frobnicate");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown option '--frobnicate'").contains("usage:");
+        Result noValue = run("parity", "--dir");
+        assertThat(noValue.err()).contains("--dir needs a value");
+        Result badDevice = run("info", "--device", "tpu:0");
+        assertThat(badDevice.code()).isEqualTo(2);
+        assertThat(badDevice.err()).contains("device 'tpu:0'");
+        Result noDir = run("parity", "--dir", "/nonexistent/parity");
+        assertThat(noDir.code()).isEqualTo(2);
+        assertThat(noDir.err()).contains("/nonexistent/parity does not exist");
+        assertThat(run("bake").err()).contains("unknown command 'bake'");
+    }
+
+    @Test
+    void infoReportsTheEngineAndAGpuRequestFailsClearly() {
+        Result info = run("info");
+        assertThat(info.code()).isZero();
+        assertThat(info.out()).contains("PyTorch").contains("pytorch-native-cpu");
+        Result gpu = run("info", "--device", "gpu");
+        assertThat(gpu.code()).isEqualTo(3);
+        assertThat(gpu.err()).contains("CPU build");
+    }
+}

@@ -1,0 +1,116 @@
+package dev.step1x.engine.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDArray;
+import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.connector.Qwen2ConnectorConfig;
+import dev.step1x.engine.dit.Step1XEdit;
+import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.parity.ParityRunner.Row;
+import dev.step1x.engine.parity.ParityRunner.Status;
+import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.weights.WeightSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class ParityRunnerTest {
+
+    static EngineRuntime runtime;
+    static final Path DIR = ParityPaths.defaultParityDir();
+
+    @BeforeAll
+    static void start() {
+        runtime = EngineRuntime.startDefault();
+    }
+
+    private static ParityCase denoiseCase() throws Exception {
+        return ParityCatalog.cases(DIR).stream().filter(c -> c.name().equals("denoise_cfg_v11")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void catalogFindsEveryCaseOfBothSets() throws Exception {
+        List<ParityCase> cases = ParityCatalog.cases(DIR);
+        assertThat(cases).extracting(c -> c.set() + "/" + c.name()).containsExactly(
+                "step1x/connector_forward", "step1x/denoise_cfg_v11", "step1x/dit_forward",
+                "step1x/dit_forward_bf16weights", "step1x/resize_step1x", "step1x/sampler_end2end",
+                "step1x/sampler_end2end_v11", "step1x/vae_roundtrip",
+                "qwen25vl/full_forward", "qwen25vl/full_forward_bang", "qwen25vl/full_forward_step1x",
+                "qwen25vl/image_preprocess", "qwen25vl/image_preprocess_step1x", "qwen25vl/tokenize",
+                "qwen25vl/vision_forward");
+        ParityCase sampler = cases.stream().filter(c -> c.name().equals("sampler_end2end")).findFirst().orElseThrow();
+        assertThat(sampler.outputs()).containsEntry("out.latents", new Tolerance(2e-4, 1e-4))
+                .containsEntry("out.image_u8_hwc", Tolerance.abs(1));
+        ParityCase full = cases.stream().filter(c -> c.name().equals("full_forward")).findFirst().orElseThrow();
+        assertThat(full.outputs()).doesNotContainKeys("input_ids", "pixel_values")
+                .containsEntry("position_ids", Tolerance.EXACT).containsEntry("last_hidden_state", Tolerance.abs(1e-4));
+    }
+
+    @Test
+    void withoutComponentsWeightsPassAndEveryCaseIsNotImplemented() throws Exception {
+        ParityRunner.Report report = new ParityRunner(runtime, Map.of()).run(DIR);
+        List<Row> weights = report.rows().stream().filter(r -> r.caseName().startsWith("weights ")).toList();
+        assertThat(weights).hasSize(6).allSatisfy(r -> assertThat(r.status()).as(r.toString()).isEqualTo(Status.PASS));
+        assertThat(report.count(Status.NOT_IMPLEMENTED)).isEqualTo(15);
+        assertThat(report.failed()).isFalse();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        report.print(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        assertThat(buf.toString(StandardCharsets.UTF_8))
+                .contains("max abs diff").contains("NOT IMPLEMENTED").contains("6 passed, 0 failed, 15 not implemented");
+    }
+
+    @Test
+    void aComponentReproducingTheGoldenOutputPasses() throws Exception {
+        ParityComponent echo = (manager, data) -> Map.of("out.img", data.tensor("out.img"));
+        List<Row> rows = new ParityRunner(runtime, Map.of("denoise_cfg_v11", echo)).runCase(denoiseCase());
+        assertThat(rows).singleElement().satisfies(r -> {
+            assertThat(r.status()).isEqualTo(Status.PASS);
+            assertThat(r.maxAbsDiff()).isZero();
+        });
+    }
+
+    @Test
+    void aWrongOutputAMissingOutputAndAnExceptionFail() throws Exception {
+        ParityComponent off = (manager, data) -> Map.of("out.img", data.tensor("out.img").add(1e-3f));
+        Row wrong = new ParityRunner(runtime, Map.of("denoise_cfg_v11", off)).runCase(denoiseCase()).get(0);
+        assertThat(wrong.status()).isEqualTo(Status.FAIL);
+        assertThat(wrong.maxAbsDiff()).isGreaterThan(9e-4);
+
+        ParityComponent none = (manager, data) -> Map.<String, NDArray>of();
+        Row missing = new ParityRunner(runtime, Map.of("denoise_cfg_v11", none)).runCase(denoiseCase()).get(0);
+        assertThat(missing.status()).isEqualTo(Status.FAIL);
+        assertThat(missing.note()).contains("no such output");
+
+        ParityComponent boom = (manager, data) -> {
+            throw new IllegalStateException("kaputt");
+        };
+        Row thrown = new ParityRunner(runtime, Map.of("denoise_cfg_v11", boom)).runCase(denoiseCase()).get(0);
+        assertThat(thrown.status()).isEqualTo(Status.FAIL);
+        assertThat(thrown.note()).contains("IllegalStateException: kaputt");
+    }
+
+    @Test
+    void aWeightFileThatDoesNotMatchItsConfigFailsByKey() {
+        Path step1x = DIR.resolve("step1x");
+        // dit_v11 has no connector.scale_factor: checked against the v1.0 tree it must fail and say so.
+        WeightCheck check = new WeightCheck("step1x/dit_v11.safetensors as v1.0", step1x.resolve("dit_v11.safetensors"),
+                () -> Step1XEdit.weightSpec(Step1XParams.fromJson(step1x.resolve("dit_config.json")),
+                        Qwen2ConnectorConfig.fromJson(step1x.resolve("connector_config.json")), ModelVersion.V1_0));
+        Row row = check.run(runtime);
+        assertThat(row.status()).isEqualTo(Status.FAIL);
+        assertThat(row.note()).contains("missing (1): connector.scale_factor");
+
+        WeightCheck extra = new WeightCheck("step1x/dit.safetensors vs a bigger tree", step1x.resolve("dit.safetensors"),
+                () -> WeightSpec.builder().add("img_in.weight", 32, 64).build());
+        Row extraRow = extra.run(runtime);
+        assertThat(extraRow.status()).isEqualTo(Status.FAIL);
+        assertThat(extraRow.note()).contains("img_in.weight is [64, 64], expected [32, 64]")
+                .contains("unused (120)");
+    }
+}

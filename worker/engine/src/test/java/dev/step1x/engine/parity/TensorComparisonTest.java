@@ -1,0 +1,48 @@
+package dev.step1x.engine.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.runtime.EngineRuntime;
+import org.junit.jupiter.api.Test;
+
+class TensorComparisonTest {
+
+    @Test
+    void appliesAbsoluteAndRelativeTolerance() {
+        try (NDManager m = EngineRuntime.startDefault().newManager()) {
+            var expected = m.create(new float[] {1f, 100f, -3f});
+            var close = m.create(new float[] {1.00001f, 100.009f, -3f});
+            var result = TensorComparison.compare(close, expected, new Tolerance(2e-5, 1e-4));
+            assertThat(result.pass()).isTrue();
+            assertThat(result.maxAbsDiff()).isBetween(0.0088, 0.0092);
+
+            var far = m.create(new float[] {1.001f, 100f, -3f});
+            var bad = TensorComparison.compare(far, expected, new Tolerance(2e-5, 1e-4));
+            assertThat(bad.pass()).isFalse();
+            assertThat(bad.note()).isEqualTo("1 of 3 values outside tolerance");
+        }
+    }
+
+    @Test
+    void nanAndShapeMismatchFail() {
+        try (NDManager m = EngineRuntime.startDefault().newManager()) {
+            var expected = m.create(new float[] {1f, 2f});
+            assertThat(TensorComparison.compare(m.create(new float[] {1f, Float.NaN}), expected, Tolerance.of(1)).pass())
+                    .isFalse();
+            var reshaped = TensorComparison.compare(m.create(new float[] {1f, 2f}, new Shape(1, 2)), expected, Tolerance.of(1));
+            assertThat(reshaped.pass()).isFalse();
+            assertThat(reshaped.note()).contains("(1, 2)").contains("(2)");
+        }
+    }
+
+    @Test
+    void exactComparesIntegersAcrossTypes() {
+        try (NDManager m = EngineRuntime.startDefault().newManager()) {
+            var expected = m.create(new long[] {3, 4});
+            assertThat(TensorComparison.compare(m.create(new int[] {3, 4}), expected, Tolerance.EXACT).pass()).isTrue();
+            assertThat(TensorComparison.compare(m.create(new int[] {3, 5}), expected, Tolerance.EXACT).pass()).isFalse();
+        }
+    }
+}
