@@ -73,7 +73,8 @@ public final class ParityRunner {
         return new Report(rows);
     }
 
-    List<Row> runCase(ParityCase c) {
+    /** Runs one case with its registered component (NOT IMPLEMENTED without one). */
+    public List<Row> runCase(ParityCase c) {
         String label = c.set() + "/" + c.name();
         ParityComponent component = components.get(c.name());
         if (component == null) {

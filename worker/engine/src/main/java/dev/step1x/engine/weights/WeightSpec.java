@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * The checkpoint keys a module tree expects, with their exact shapes, in declaration order.
- * Built without allocating any tensor, so a full-size (12B) tree can be checked against a real
+ * Recorded by constructing the module tree on a {@link Builder} (a {@link dev.step1x.engine.nn.Params}
+ * that hands out no tensors): nothing is allocated, so a full-size (12B) tree can be checked against a real
  * checkpoint header cheaply. {@link StrictLoader} compares a spec with a checkpoint.
  */
 public final class WeightSpec {
@@ -43,7 +44,7 @@ public final class WeightSpec {
      * Declares parameters under a key prefix; {@link #child(String)} nests prefixes the way
      * PyTorch's state_dict does ("double_blocks.0" then "img_attn" gives "double_blocks.0.img_attn.qkv.weight").
      */
-    public static final class Builder {
+    public static final class Builder implements dev.step1x.engine.nn.Params {
         private final Map<String, long[]> shapes;
         private final String prefix;
 
@@ -52,12 +53,21 @@ public final class WeightSpec {
             this.prefix = prefix;
         }
 
+        @Override
         public Builder child(String name) {
             return new Builder(shapes, prefix + name + ".");
         }
 
+        @Override
         public Builder child(int index) {
             return child(Integer.toString(index));
+        }
+
+        /** Records the key and shape; a recording tree holds no tensors, so this returns null. */
+        @Override
+        public ai.djl.ndarray.NDArray get(String name, long... shape) {
+            add(name, shape);
+            return null;
         }
 
         public Builder add(String name, long... shape) {

@@ -1,0 +1,73 @@
+package dev.step1x.engine.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * The one attention implementation of the engine: softmax(q·kᵀ/√d + mask)·v composed from matMul
+ * and softmax (DJL's PyTorch JNI exposes no fused SDPA). A fused kernel would replace this class only.
+ *
+ * <p>With a query chunk size the queries are processed in blocks, so the score tensor is at most
+ * [B, H, chunk, Lk] instead of [B, H, Lq, Lk]; each block's softmax is over full key rows, so the
+ * result equals the unchunked one.
+ */
+public final class Attention {
+
+    private Attention() {}
+
+    /**
+     * @param q [B, H, Lq, D]
+     * @param k [B, H, Lk, D]
+     * @param v [B, H, Lk, Dv]
+     * @param additiveMask null, or broadcastable to [B, H, Lq, Lk] (0 = attend, -inf = masked)
+     * @param queryChunk 0 for no chunking, else the number of queries per block
+     * @return [B, H, Lq, Dv]
+     */
+    public static NDArray scaledDotProduct(NDArray q, NDArray k, NDArray v, NDArray additiveMask, int queryChunk) {
+        long lq = q.getShape().get(2);
+        if (queryChunk <= 0 || queryChunk >= lq) {
+            return attend(q, k, v, additiveMask);
+        }
+        NDArray kt = k.transpose(0, 1, 3, 2);
+        NDList parts = new NDList();
+        for (long start = 0; start < lq; start += queryChunk) {
+            long end = Math.min(lq, start + queryChunk);
+            NDIndex rows = new NDIndex(":, :, {}:{}", start, end);
+            try (NDScope scope = new NDScope()) {
+                NDArray mask = additiveMask == null ? null
+                        : additiveMask.getShape().get(2) == 1 ? additiveMask : additiveMask.get(rows);
+                NDArray part = attendTransposed(q.get(rows), kt, v, mask);
+                NDScope.unregister(part);
+                parts.add(part);
+            }
+        }
+        NDArray out = NDArrays.concat(parts, 2);
+        parts.close();
+        return out;
+    }
+
+    /** 0 where {@code allowed} is true, -inf where false; any boolean or 0/1 array. */
+    public static NDArray additiveMask(NDArray allowed, DataType type) {
+        NDArray ok = allowed.toType(DataType.BOOLEAN, false);
+        NDArray zeros = allowed.getManager().zeros(allowed.getShape(), type);
+        NDArray ninf = allowed.getManager().full(allowed.getShape(), Float.NEGATIVE_INFINITY, type);
+        return NDArrays.where(ok, zeros, ninf);
+    }
+
+    private static NDArray attend(NDArray q, NDArray k, NDArray v, NDArray mask) {
+        return attendTransposed(q, k.transpose(0, 1, 3, 2), v, mask);
+    }
+
+    private static NDArray attendTransposed(NDArray q, NDArray kt, NDArray v, NDArray mask) {
+        double scale = 1.0 / Math.sqrt(q.getShape().get(3));
+        NDArray scores = q.matMul(kt).mul((float) scale);
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        return scores.softmax(-1).matMul(v);
+    }
+}
