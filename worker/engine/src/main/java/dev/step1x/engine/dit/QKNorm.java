@@ -1,16 +1,27 @@
-// Port of stepfun-ai/Step1X-Edit modules/layers.py @ 570eba6 (FLUX.1 layers).
-// Keys (relative): query_norm.scale, key_norm.scale
+// Port of stepfun-ai/Step1X-Edit modules/layers.py @ 570eba6 (QKNorm, RMSNorm).
+// Keys: query_norm.scale, key_norm.scale
 package dev.step1x.engine.dit;
 
-import dev.step1x.engine.weights.WeightSpec;
+import ai.djl.ndarray.NDArray;
+import dev.step1x.engine.nn.Params;
+import dev.step1x.engine.nn.RMSNorm;
 
-/** Per-head RMSNorm of q and k. */
+/** RMSNorm (eps 1e-6, weight named {@code scale}) of q and k per head; the result takes v's dtype. */
 final class QKNorm {
 
-    private QKNorm() {}
+    static final float EPS = 1e-6f;
 
-    static void declare(WeightSpec.Builder b, long headDim) {
-        RMSNorm.declare(b.child("query_norm"), headDim);
-        RMSNorm.declare(b.child("key_norm"), headDim);
+    private final RMSNorm queryNorm;
+    private final RMSNorm keyNorm;
+
+    QKNorm(Params p, long headDim) {
+        queryNorm = new RMSNorm(p.child("query_norm"), "scale", headDim, EPS);
+        keyNorm = new RMSNorm(p.child("key_norm"), "scale", headDim, EPS);
+    }
+
+    NDArray[] forward(NDArray q, NDArray k, NDArray v) {
+        return new NDArray[] {
+            queryNorm.forward(q).toType(v.getDataType(), false), keyNorm.forward(k).toType(v.getDataType(), false)
+        };
     }
 }

@@ -2,11 +2,25 @@
 // Keys: img_in, time_in, vector_in, txt_in, double_blocks.{i}, single_blocks.{i}, final_layer, connector.*
 package dev.step1x.engine.dit;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.InvalidConfigException;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2Connector;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
+import dev.step1x.engine.nn.Linear;
+import dev.step1x.engine.nn.LoadedParams;
+import dev.step1x.engine.nn.Params;
+import dev.step1x.engine.nn.Timesteps;
+import dev.step1x.engine.weights.Checkpoint;
+import dev.step1x.engine.weights.StrictLoader;
 import dev.step1x.engine.weights.WeightSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The Step1X-Edit DiT (FLUX.1 architecture without guidance embedding) together with its
@@ -17,34 +31,58 @@ public final class Step1XEdit {
 
     /** Width of the sinusoidal timestep features fed to {@code time_in}. */
     public static final int TIMESTEP_EMBEDDING_DIM = 256;
+    /** {@code timestep_embedding}'s time_factor: t in [0, 1] becomes 0..1000. */
+    static final float TIME_FACTOR = 1000f;
+    static final double MAX_PERIOD = 10000;
 
-    private Step1XEdit() {}
+    private final Step1XParams params;
+    private final Linear imgIn;
+    private final MLPEmbedder timeIn;
+    private final MLPEmbedder vectorIn;
+    private final Linear txtIn;
+    private final DoubleStreamBlock[] doubleBlocks;
+    private final SingleStreamBlock[] singleBlocks;
+    private final LastLayer finalLayer;
+    private final Qwen2Connector connector;
+    private final EmbedND peEmbedder;
+    private int attentionQueryChunk;
+
+    /** Builds the tree on {@code p}: recording a spec, or taking loaded tensors. */
+    public Step1XEdit(Params p, Step1XParams params, Qwen2ConnectorConfig connectorConfig, ModelVersion version) {
+        validate(params, connectorConfig);
+        this.params = params;
+        imgIn = new Linear(p.child("img_in"), params.inChannels(), params.hiddenSize(), true);
+        timeIn = new MLPEmbedder(p.child("time_in"), TIMESTEP_EMBEDDING_DIM, params.hiddenSize());
+        vectorIn = new MLPEmbedder(p.child("vector_in"), params.vecInDim(), params.hiddenSize());
+        txtIn = new Linear(p.child("txt_in"), params.contextInDim(), params.hiddenSize(), true);
+        doubleBlocks = new DoubleStreamBlock[params.depth()];
+        for (int i = 0; i < doubleBlocks.length; i++) {
+            doubleBlocks[i] = new DoubleStreamBlock(p.child("double_blocks").child(i), params);
+        }
+        singleBlocks = new SingleStreamBlock[params.depthSingleBlocks()];
+        for (int i = 0; i < singleBlocks.length; i++) {
+            singleBlocks[i] = new SingleStreamBlock(p.child("single_blocks").child(i), params);
+        }
+        finalLayer = new LastLayer(p.child("final_layer"), params.hiddenSize(), 1, params.outChannels());
+        connector = new Qwen2Connector(p.child(Qwen2Connector.KEY_PREFIX), connectorConfig, version);
+        peEmbedder = new EmbedND(params.theta(), params.axesDim().stream().mapToInt(Integer::intValue).toArray());
+    }
 
     /** Every tensor of a DiT checkpoint (connector included), with its exact shape, in module order. */
     public static WeightSpec weightSpec(Step1XParams params, Qwen2ConnectorConfig connector, ModelVersion version) {
         WeightSpec.Builder b = WeightSpec.builder();
-        declare(b, params, connector, version);
+        new Step1XEdit(b, params, connector, version);
         return b.build();
     }
 
-    /** Declares the DiT and its connector under {@code b}. */
-    public static void declare(WeightSpec.Builder b, Step1XParams p, Qwen2ConnectorConfig connector,
-            ModelVersion version) {
-        validate(p, connector);
-        b.linear("img_in", p.inChannels(), p.hiddenSize(), true);
-        MLPEmbedder.declare(b.child("time_in"), TIMESTEP_EMBEDDING_DIM, p.hiddenSize());
-        MLPEmbedder.declare(b.child("vector_in"), p.vecInDim(), p.hiddenSize());
-        b.linear("txt_in", p.contextInDim(), p.hiddenSize(), true);
-        WeightSpec.Builder doubles = b.child("double_blocks");
-        for (int i = 0; i < p.depth(); i++) {
-            DoubleStreamBlock.declare(doubles.child(i), p);
+    /** Strictly loads a DiT checkpoint (any float dtype, computed as {@code dtype}) and builds the model. */
+    public static Step1XEdit load(NDManager manager, Path checkpoint, Step1XParams params,
+            Qwen2ConnectorConfig connector, ModelVersion version, DataType dtype) throws IOException {
+        WeightSpec spec = weightSpec(params, connector, version);
+        try (Checkpoint ckpt = Checkpoint.open(checkpoint)) {
+            Map<String, NDArray> tensors = StrictLoader.loadAll(manager, spec, ckpt, dtype, Set.of());
+            return new Step1XEdit(new LoadedParams(tensors), params, connector, version);
         }
-        WeightSpec.Builder singles = b.child("single_blocks");
-        for (int i = 0; i < p.depthSingleBlocks(); i++) {
-            SingleStreamBlock.declare(singles.child(i), p);
-        }
-        LastLayer.declare(b.child("final_layer"), p.hiddenSize(), 1, p.outChannels());
-        Qwen2Connector.declare(b.child(Qwen2Connector.KEY_PREFIX), connector, version);
     }
 
     /**
@@ -59,6 +97,88 @@ public final class Step1XEdit {
         if (p.contextInDim() != connector.hiddenSize()) {
             throw new InvalidConfigException("context_in_dim", p.contextInDim()
                     + " must equal the connector's hidden_size " + connector.hiddenSize());
+        }
+    }
+
+    public Step1XParams params() {
+        return params;
+    }
+
+    /** Queries per attention block (0 = all at once); bounds the score memory, results are equal. */
+    public void setAttentionQueryChunk(int queries) {
+        if (queries < 0) {
+            throw new IllegalArgumentException("attention query chunk must be >= 0, got " + queries);
+        }
+        this.attentionQueryChunk = queries;
+    }
+
+    /** The rotary tables for {@code ids = cat(txt_ids, img_ids)} [B, L, 3]; constant over a sampling run. */
+    public EmbedND.Rope rope(NDArray txtIds, NDArray imgIds) {
+        return peEmbedder.forward(txtIds.concat(imgIds, 1));
+    }
+
+    /**
+     * One forward pass.
+     *
+     * @param img packed image tokens [B, Li, in_channels] (target then reference tokens)
+     * @param pe {@link #rope} of the text and image ids
+     * @param timesteps [B] in [0, 1]
+     * @param llmEmbedding MLLM hidden states [B, Lt, connector in_channels]
+     * @param tVec the connector's timestep [B] (the pipeline passes the same tensor as timesteps)
+     * @param mask [B, Lt] 0/1
+     * @param mids if not null, receives intermediate activations under the golden sets' {@code mid.*} names
+     * @return velocity for every image token [B, Li, out_channels]
+     */
+    public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
+            NDArray mask, Map<String, NDArray> mids) {
+        try (NDScope scope = new NDScope()) {
+            Qwen2Connector.Output c = connector.forward(llmEmbedding, tVec, mask);
+            NDArray x = imgIn.forward(img);
+            NDArray timeEmb = timeIn.forward(Timesteps.sinusoidal(timesteps.mul(TIME_FACTOR), TIMESTEP_EMBEDDING_DIM,
+                    MAX_PERIOD));
+            NDArray vec = timeEmb.add(vectorIn.forward(c.y()));
+            NDArray txt = txtIn.forward(c.txt());
+            keep(mids, "mid.connector.txt", c.txt());
+            keep(mids, "mid.connector.y", c.y());
+            keep(mids, "mid.img_in", x);
+            keep(mids, "mid.time_in", timeEmb);
+            keep(mids, "mid.txt_in", txt);
+            for (int i = 0; i < doubleBlocks.length; i++) {
+                NDArray[] out = doubleBlocks[i].forward(x, txt, vec, pe, attentionQueryChunk);
+                x = out[0];
+                txt = out[1];
+                keep(mids, "mid.double_blocks." + i + ".img", x);
+                keep(mids, "mid.double_blocks." + i + ".txt", txt);
+            }
+            long lt = txt.getShape().get(1);
+            NDArray joint = txt.concat(x, 1);
+            for (int i = 0; i < singleBlocks.length; i++) {
+                joint = singleBlocks[i].forward(joint, vec, pe, attentionQueryChunk);
+                keep(mids, "mid.single_blocks." + i + ".out", joint);
+            }
+            NDArray imgTokens = joint.get(":, {}:", lt);
+            keep(mids, "mid.final_layer.in.img", imgTokens);
+            keep(mids, "mid.final_layer.in.vec", vec);
+            NDArray out = finalLayer.forward(imgTokens, vec);
+            NDScope.unregister(out);
+            return out;
+        }
+    }
+
+    /** Convenience: computes the rotary tables from the ids, then {@link #forward(NDArray, EmbedND.Rope, ...)}. */
+    public NDArray forward(NDArray img, NDArray imgIds, NDArray txtIds, NDArray timesteps, NDArray llmEmbedding,
+            NDArray tVec, NDArray mask) {
+        try (NDScope scope = new NDScope()) {
+            NDArray out = forward(img, rope(txtIds, imgIds), timesteps, llmEmbedding, tVec, mask, null);
+            NDScope.unregister(out);
+            return out;
+        }
+    }
+
+    private static void keep(Map<String, NDArray> mids, String name, NDArray value) {
+        if (mids != null) {
+            NDScope.unregister(value);
+            mids.put(name, value);
         }
     }
 }

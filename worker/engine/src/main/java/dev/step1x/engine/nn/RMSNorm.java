@@ -17,7 +17,9 @@ public final class RMSNorm {
     }
 
     public NDArray forward(NDArray x) {
+        // x · rsqrt(ms + eps): libtorch's rsqrt is 1/sqrt, so take the reciprocal, then multiply.
         NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
-        return x.div(rms).mul(weight);
+        NDArray inv = rms.getNDArrayInternal().rdiv(1f);
+        return x.mul(inv).mul(weight);
     }
 }

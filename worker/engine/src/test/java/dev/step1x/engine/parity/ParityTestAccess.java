@@ -1,0 +1,14 @@
+package dev.step1x.engine.parity;
+
+import ai.djl.ndarray.NDManager;
+import dev.step1x.engine.weights.SafetensorsFile;
+
+/** Lets component tests outside this package run a component on a case directly (to inspect mid.* tensors). */
+public final class ParityTestAccess {
+
+    private ParityTestAccess() {}
+
+    public static CaseData caseData(ParityCase c, SafetensorsFile file, NDManager manager) {
+        return new CaseData(c, file, manager);
+    }
+}
