@@ -2,15 +2,26 @@
 // Keys (relative to mlp): fc1.*, fc2.*
 package dev.step1x.engine.connector;
 
-import dev.step1x.engine.weights.WeightSpec;
+import dev.step1x.engine.nn.Scoped;
 
-/** {@code fc1 -> SiLU -> fc2}, both with bias. */
+import ai.djl.ndarray.NDArray;
+import dev.step1x.engine.nn.Activations;
+import dev.step1x.engine.nn.Linear;
+import dev.step1x.engine.nn.Params;
+
+/** {@code fc1 -> SiLU -> fc2}, both with bias (no dropout, no norm: inference). */
 final class MLP {
 
-    private MLP() {}
+    private final Linear fc1;
+    private final Linear fc2;
 
-    static void declare(WeightSpec.Builder b, long inFeatures, long hiddenFeatures) {
-        b.linear("fc1", inFeatures, hiddenFeatures, true);
-        b.linear("fc2", hiddenFeatures, inFeatures, true);
+    MLP(Params p, long inFeatures, long hiddenFeatures) {
+        this.fc1 = new Linear(p.child("fc1"), inFeatures, hiddenFeatures, true);
+        this.fc2 = new Linear(p.child("fc2"), hiddenFeatures, inFeatures, true);
+    }
+
+    /** [..., in] -> [..., in]. */
+    NDArray forward(NDArray x) {
+        return Scoped.run(() -> fc2.forward(Activations.silu(fc1.forward(x))));
     }
 }

@@ -7,6 +7,7 @@ import dev.step1x.engine.nn.Activations;
 import dev.step1x.engine.nn.LayerNorm;
 import dev.step1x.engine.nn.Linear;
 import dev.step1x.engine.nn.Params;
+import dev.step1x.engine.nn.Scoped;
 
 /** MMDiT block: separate img and txt weights, one joint attention over cat(txt, img). */
 final class DoubleStreamBlock {
@@ -42,8 +43,12 @@ final class DoubleStreamBlock {
         norm = new LayerNorm(c.hiddenSize(), 1e-6f);
     }
 
-    /** img [B, Li, H], txt [B, Lt, H], vec [B, H] -> new {img, txt}. */
+    /** img [B, Li, H], txt [B, Lt, H], vec [B, H] -> new {img, txt}; the block's intermediates are freed. */
     NDArray[] forward(NDArray imgX, NDArray txtX, NDArray vec, EmbedND.Rope pe, int queryChunk) {
+        return Scoped.runAll(() -> compute(imgX, txtX, vec, pe, queryChunk));
+    }
+
+    private NDArray[] compute(NDArray imgX, NDArray txtX, NDArray vec, EmbedND.Rope pe, int queryChunk) {
         Modulation.Out[] imgMod = img.mod.forward(vec);
         Modulation.Out[] txtMod = txt.mod.forward(vec);
 

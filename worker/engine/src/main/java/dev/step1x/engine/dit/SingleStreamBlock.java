@@ -8,6 +8,7 @@ import dev.step1x.engine.nn.Activations;
 import dev.step1x.engine.nn.LayerNorm;
 import dev.step1x.engine.nn.Linear;
 import dev.step1x.engine.nn.Params;
+import dev.step1x.engine.nn.Scoped;
 
 /** DiT block with parallel attention and MLP over the joint cat(txt, img) sequence. */
 final class SingleStreamBlock {
@@ -34,11 +35,13 @@ final class SingleStreamBlock {
 
     /** x [B, L, H] -> [B, L, H]. */
     NDArray forward(NDArray x, NDArray vec, EmbedND.Rope pe, int queryChunk) {
-        Modulation.Out mod = modulation.forward(vec)[0];
-        NDList split = linear1.forward(mod.modulate(preNorm.forward(x))).split(new long[] {3 * hidden}, 2);
-        NDArray[] qkv = SelfAttention.splitHeads(split.get(0), numHeads, norm);
-        NDArray attn = SelfAttention.attention(qkv[0], qkv[1], qkv[2], pe, queryChunk);
-        NDArray out = linear2.forward(attn.concat(Activations.geluTanh(split.get(1)), 2));
-        return x.add(mod.gate().mul(out));
+        return Scoped.run(() -> {
+            Modulation.Out mod = modulation.forward(vec)[0];
+            NDList split = linear1.forward(mod.modulate(preNorm.forward(x))).split(new long[] {3 * hidden}, 2);
+            NDArray[] qkv = SelfAttention.splitHeads(split.get(0), numHeads, norm);
+            NDArray attn = SelfAttention.attention(qkv[0], qkv[1], qkv[2], pe, queryChunk);
+            NDArray out = linear2.forward(attn.concat(Activations.geluTanh(split.get(1)), 2));
+            return x.add(mod.gate().mul(out));
+        });
     }
 }

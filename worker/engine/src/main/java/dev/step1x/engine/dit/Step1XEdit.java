@@ -13,6 +13,7 @@ import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.nn.Linear;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Params;
+import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.nn.Timesteps;
 import dev.step1x.engine.weights.Checkpoint;
 import dev.step1x.engine.weights.StrictLoader;
@@ -131,7 +132,7 @@ public final class Step1XEdit {
      */
     public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
             NDArray mask, Map<String, NDArray> mids) {
-        try (NDScope scope = new NDScope()) {
+        return Scoped.run(() -> {
             Qwen2Connector.Output c = connector.forward(llmEmbedding, tVec, mask);
             NDArray x = imgIn.forward(img);
             NDArray timeEmb = timeIn.forward(Timesteps.sinusoidal(timesteps.mul(TIME_FACTOR), TIMESTEP_EMBEDDING_DIM,
@@ -159,22 +160,17 @@ public final class Step1XEdit {
             NDArray imgTokens = joint.get(":, {}:", lt);
             keep(mids, "mid.final_layer.in.img", imgTokens);
             keep(mids, "mid.final_layer.in.vec", vec);
-            NDArray out = finalLayer.forward(imgTokens, vec);
-            NDScope.unregister(out);
-            return out;
-        }
+            return finalLayer.forward(imgTokens, vec);
+        });
     }
 
     /** Convenience: computes the rotary tables from the ids, then {@link #forward(NDArray, EmbedND.Rope, ...)}. */
     public NDArray forward(NDArray img, NDArray imgIds, NDArray txtIds, NDArray timesteps, NDArray llmEmbedding,
             NDArray tVec, NDArray mask) {
-        try (NDScope scope = new NDScope()) {
-            NDArray out = forward(img, rope(txtIds, imgIds), timesteps, llmEmbedding, tVec, mask, null);
-            NDScope.unregister(out);
-            return out;
-        }
+        return Scoped.run(() -> forward(img, rope(txtIds, imgIds), timesteps, llmEmbedding, tVec, mask, null));
     }
 
+    /** Debug capture: the array leaves the forward's scope and lives as long as its manager. */
     private static void keep(Map<String, NDArray> mids, String name, NDArray value) {
         if (mids != null) {
             NDScope.unregister(value);

@@ -50,12 +50,8 @@ public record WeightCheck(String label, Path file, SpecSource spec, Set<String> 
                 Qwen2ConnectorConfig.fromJson(s.resolve("connector_config.json")), ModelVersion.V1_0);
         SpecSource dit11 = () -> Step1XEdit.weightSpec(Step1XParams.fromJson(s.resolve("dit_config.json")),
                 Qwen2ConnectorConfig.fromJson(s.resolve("connector_config.json")), ModelVersion.V1_1);
-        SpecSource connector = () -> {
-            WeightSpec.Builder b = WeightSpec.builder();
-            Qwen2Connector.declare(b.child("connector"), Qwen2ConnectorConfig.fromJson(s.resolve("connector_config.json")),
-                    ModelVersion.V1_0);
-            return b.build();
-        };
+        SpecSource connector = () -> Qwen2Connector.weightSpec(
+                Qwen2ConnectorConfig.fromJson(s.resolve("connector_config.json")), ModelVersion.V1_0);
         SpecSource vae = () -> AutoEncoder.weightSpec(AutoEncoderParams.fromJson(s.resolve("vae_config.json")));
         SpecSource qwen = () -> Qwen25VLModel.weightSpec(Qwen25VLConfig.fromJson(q.resolve("config.json")));
         // The real checkpoint also holds lm_head.weight, which an encoder never runs (the tiny one does not).

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import dev.step1x.engine.nn.Scoped;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
@@ -67,15 +68,17 @@ public final class Denoiser {
         for (int i = 0; i + 1 < timesteps.length; i++) {
             double tCurr = timesteps[i];
             double tPrev = timesteps[i + 1];
-            try (NDScope scope = new NDScope()) {
-                NDArray img = x.concat(reference, 1);
+            NDArray current = x;
+            int step = i;
+            NDArray next = Scoped.run(() -> {
+                NDArray img = current.concat(reference, 1);
                 NDArray batch = img.concat(img, 0);
                 NDArray tVec = m.full(new Shape(2 * n), (float) tCurr, DataType.FLOAT32);
-                keep(mids, "mid.step" + i + ".x_target", x);
-                keep(mids, "mid.step" + i + ".img_in", batch);
-                keep(mids, "mid.step" + i + ".t_vec", tVec);
-                NDArray pred = model.predict(batch, tVec, i);
-                keep(mids, "mid.step" + i + ".pred", pred);
+                keep(mids, "mid.step" + step + ".x_target", current);
+                keep(mids, "mid.step" + step + ".img_in", batch);
+                keep(mids, "mid.step" + step + ".t_vec", tVec);
+                NDArray pred = model.predict(batch, tVec, step);
+                keep(mids, "mid.step" + step + ".pred", pred);
                 NDArray targetPred = pred.get(":, :{}", tokens);
                 NDArray cond = targetPred.get(":{}", n);
                 NDArray uncond = targetPred.get("{}:", n);
@@ -84,21 +87,20 @@ public final class Denoiser {
                 if (tCurr > truncate) {
                     NDArray norm = diff.norm(new int[] {2}, true);
                     NDArray divisor = processDiffNorm(norm, DIFF_NORM_K);
-                    keep(mids, "mid.step" + i + ".diff_norm", norm);
-                    keep(mids, "mid.step" + i + ".norm_divisor", divisor);
+                    keep(mids, "mid.step" + step + ".diff_norm", norm);
+                    keep(mids, "mid.step" + step + ".norm_divisor", divisor);
                     v = uncond.add(g.mul(diff).div(divisor));
                 } else {
                     v = uncond.add(g.mul(diff));
                 }
-                keep(mids, "mid.step" + i + ".v_cfg", v);
+                keep(mids, "mid.step" + step + ".v_cfg", v);
                 // Python float (t_prev - t_curr) in double, then a float32 scalar times the tensor
-                NDArray next = x.add(v.mul((float) (tPrev - tCurr)));
-                NDScope.unregister(next);
-                if (x != target && mids == null) {
-                    x.close(); // the previous state; the caller's input stays theirs
-                }
-                x = next;
+                return current.add(v.mul((float) (tPrev - tCurr)));
+            });
+            if (x != target && mids == null) {
+                x.close(); // the previous state; the caller's input stays theirs
             }
+            x = next;
         }
         return x;
     }

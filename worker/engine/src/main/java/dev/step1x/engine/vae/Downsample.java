@@ -2,14 +2,26 @@
 // Keys (relative to downsample): conv
 package dev.step1x.engine.vae;
 
-import dev.step1x.engine.weights.WeightSpec;
+import dev.step1x.engine.nn.Scoped;
 
-/** Pad right/bottom by 1, then conv3x3 stride 2 without padding. */
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.nn.Conv2d;
+import dev.step1x.engine.nn.Params;
+
+/** Pad right/bottom by 1 with zeros, then conv3x3 stride 2 without padding: [H, W] -> [H/2, W/2]. */
 final class Downsample {
 
-    private Downsample() {}
+    /** constant_pad_nd order (last dim first): W left 0, right 1; H top 0, bottom 1. */
+    private static final Shape PAD_RIGHT_BOTTOM = new Shape(0, 1, 0, 1);
 
-    static void declare(WeightSpec.Builder b, long channels) {
-        b.conv2d("conv", channels, channels, 3);
+    private final Conv2d conv;
+
+    Downsample(Params p, long channels) {
+        this.conv = new Conv2d(p.child("conv"), channels, channels, 3, 2, 0);
+    }
+
+    NDArray forward(NDArray x) {
+        return Scoped.run(() -> conv.forward(x.pad(PAD_RIGHT_BOTTOM, 0)));
     }
 }
