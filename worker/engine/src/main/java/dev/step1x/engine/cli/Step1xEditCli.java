@@ -26,6 +26,8 @@ public final class Step1xEditCli {
               parity   run the golden parity sets and print a table (case, tensor, max abs diff, tolerance, status)
                          --dir DIR     parity directory (default: ../shared/parity beside the repository)
                          --strict      also fail when a case is NOT IMPLEMENTED
+              bench    ms per component (connector, DiT forward, VAE encode/decode, sampler step) at float32
+                         --config tiny|small|all (default all)   --iterations N (default 5)
               info     start the engine and print versions and the device
               help     this text
 
@@ -54,6 +56,8 @@ public final class Step1xEditCli {
         Integer threads = null;
         Path dir = null;
         boolean strict = false;
+        String benchConfig = "all";
+        int iterations = 5;
         try {
             while (!args.isEmpty()) {
                 String a = args.removeFirst();
@@ -63,10 +67,18 @@ public final class Step1xEditCli {
                     case "--threads" -> threads = parseInt(value(args, a), a);
                     case "--dir" -> dir = Path.of(value(args, a));
                     case "--strict" -> strict = true;
+                    case "--config" -> benchConfig = value(args, a);
+                    case "--iterations" -> iterations = parseInt(value(args, a), a);
                     default -> throw new UsageException("unknown option '" + a + "'");
                 }
             }
             EngineRuntime.parseDevice(device); // reject a bad device before starting anything
+            if (!List.of("tiny", "small", "all").contains(benchConfig)) {
+                throw new UsageException("--config must be tiny, small or all, got '" + benchConfig + "'");
+            }
+            if (iterations < 1) {
+                throw new UsageException("--iterations must be >= 1, got " + iterations);
+            }
         } catch (UsageException | IllegalArgumentException e) {
             err.println("step1x-edit: " + e.getMessage());
             err.print(USAGE);
@@ -83,6 +95,16 @@ public final class Step1xEditCli {
                     EngineRuntime rt = EngineRuntime.start(options);
                     out.println(rt.describe());
                     out.println("expects natives " + EngineBuildInfo.current().nativeCoordinates());
+                    return 0;
+                }
+                case "bench" -> {
+                    EngineRuntime rt = EngineRuntime.start(options);
+                    List<Bench.Config> configs = switch (benchConfig) {
+                        case "tiny" -> List.of(Bench.TINY);
+                        case "small" -> List.of(Bench.SMALL);
+                        default -> List.of(Bench.TINY, Bench.SMALL);
+                    };
+                    new Bench(rt, iterations, out).run(configs);
                     return 0;
                 }
                 case "parity" -> {

@@ -10,6 +10,7 @@ import dev.step1x.engine.InvalidConfigException;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2Connector;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
+import dev.step1x.engine.nn.Attention;
 import dev.step1x.engine.nn.Linear;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Params;
@@ -46,7 +47,8 @@ public final class Step1XEdit {
     private final LastLayer finalLayer;
     private final Qwen2Connector connector;
     private final EmbedND peEmbedder;
-    private int attentionQueryChunk;
+    /** -1: sized per call by {@link Attention#queryChunkFor}; 0: unchunked; else queries per block. */
+    private int attentionQueryChunk = -1;
 
     /** Builds the tree on {@code p}: recording a spec, or taking loaded tensors. */
     public Step1XEdit(Params p, Step1XParams params, Qwen2ConnectorConfig connectorConfig, ModelVersion version) {
@@ -105,12 +107,23 @@ public final class Step1XEdit {
         return params;
     }
 
-    /** Queries per attention block (0 = all at once); bounds the score memory, results are equal. */
+    /**
+     * Queries per attention block: 0 = all at once, -1 (default) = as many as keep a score block within
+     * {@link Attention#DEFAULT_SCORE_BYTES}. Bounds the score memory; results equal the unchunked ones.
+     */
     public void setAttentionQueryChunk(int queries) {
-        if (queries < 0) {
-            throw new IllegalArgumentException("attention query chunk must be >= 0, got " + queries);
+        if (queries < -1) {
+            throw new IllegalArgumentException("attention query chunk must be >= -1, got " + queries);
         }
         this.attentionQueryChunk = queries;
+    }
+
+    private int queryChunk(NDArray img, NDArray llmEmbedding) {
+        if (attentionQueryChunk >= 0) {
+            return attentionQueryChunk;
+        }
+        long tokens = img.getShape().get(1) + llmEmbedding.getShape().get(1);
+        return Attention.queryChunkFor(img.getShape().get(0), params.numHeads(), tokens, Attention.DEFAULT_SCORE_BYTES);
     }
 
     /** The rotary tables for {@code ids = cat(txt_ids, img_ids)} [B, L, 3]; constant over a sampling run. */
@@ -132,6 +145,7 @@ public final class Step1XEdit {
      */
     public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
             NDArray mask, Map<String, NDArray> mids) {
+        int chunk = queryChunk(img, llmEmbedding);
         return Scoped.run(() -> {
             Qwen2Connector.Output c = connector.forward(llmEmbedding, tVec, mask);
             NDArray x = imgIn.forward(img);
@@ -145,7 +159,7 @@ public final class Step1XEdit {
             keep(mids, "mid.time_in", timeEmb);
             keep(mids, "mid.txt_in", txt);
             for (int i = 0; i < doubleBlocks.length; i++) {
-                NDArray[] out = doubleBlocks[i].forward(x, txt, vec, pe, attentionQueryChunk);
+                NDArray[] out = doubleBlocks[i].forward(x, txt, vec, pe, chunk);
                 x = out[0];
                 txt = out[1];
                 keep(mids, "mid.double_blocks." + i + ".img", x);
@@ -154,7 +168,7 @@ public final class Step1XEdit {
             long lt = txt.getShape().get(1);
             NDArray joint = txt.concat(x, 1);
             for (int i = 0; i < singleBlocks.length; i++) {
-                joint = singleBlocks[i].forward(joint, vec, pe, attentionQueryChunk);
+                joint = singleBlocks[i].forward(joint, vec, pe, chunk);
                 keep(mids, "mid.single_blocks." + i + ".out", joint);
             }
             NDArray imgTokens = joint.get(":, {}:", lt);

@@ -58,6 +58,7 @@ class Step1XEditMemoryTest {
                     DataType.FLOAT32);
             Object[] in = {f.load(m, "in.img"), f.load(m, "in.img_ids"), f.load(m, "in.txt_ids"),
                 f.load(m, "in.timesteps"), f.load(m, "in.llm_embedding"), f.load(m, "in.mask")};
+            dit.setAttentionQueryChunk(0);
             float[] whole = dit.forward((NDArray) in[0], (NDArray) in[1], (NDArray) in[2], (NDArray) in[3],
                     (NDArray) in[4], (NDArray) in[3], (NDArray) in[5]).toFloatArray();
             dit.setAttentionQueryChunk(8);

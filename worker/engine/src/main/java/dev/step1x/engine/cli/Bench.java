@@ -1,0 +1,200 @@
+package dev.step1x.engine.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.connector.Qwen2Connector;
+import dev.step1x.engine.connector.Qwen2ConnectorConfig;
+import dev.step1x.engine.dit.EmbedND;
+import dev.step1x.engine.dit.Step1XEdit;
+import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.nn.RandomParams;
+import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.sampler.Denoiser;
+import dev.step1x.engine.sampler.Packing;
+import dev.step1x.engine.vae.AutoEncoder;
+import dev.step1x.engine.vae.AutoEncoderParams;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * {@code step1x-edit bench}: milliseconds per component at float32 on random weights keyed like the
+ * official checkpoints, for the configurations of ../shared/bench/configs.json ("tiny" = the parity
+ * configuration, "small" = big enough for matmuls to dominate), next to the official code's CPU times
+ * on these machines, and the DiT forward as a multiple of its GEMM floor (FLOPs / GEMM rate measured
+ * in the same run). Not a test: machines are noisy, so the GEMM rate is always printed beside.
+ */
+final class Bench {
+
+    /** One benchmark configuration (field names follow ../shared/bench/configs.json). */
+    record Config(String name, Step1XParams dit, Qwen2ConnectorConfig connector, AutoEncoderParams ae, int batch,
+            int latentH, int latentW, int txtLen, int[] txtValid, int encodeH, int encodeW, int decodeH, int decodeW,
+            double officialDitMs, double officialEncodeMs, double officialDecodeMs) {}
+
+    static final Config TINY = new Config("tiny",
+            new Step1XParams(64, 64, 768, 128, 64, 4.0, 2, 2, 2, List.of(8, 12, 12), 10000, true),
+            new Qwen2ConnectorConfig(40, 128, 2, 2, false),
+            new AutoEncoderParams(256, 3, 32, 3, List.of(1, 2, 4, 4), 1, 16, 0.3611, 0.1159),
+            2, 8, 12, 7, new int[] {7, 4}, 64, 96, 8, 12, 8.6, 10.2, 31.0);
+
+    static final Config SMALL = new Config("small",
+            new Step1XParams(64, 64, 768, 512, 512, 4.0, 8, 4, 8, List.of(16, 24, 24), 10000, true),
+            new Qwen2ConnectorConfig(40, 512, 4, 2, false),
+            new AutoEncoderParams(256, 3, 64, 3, List.of(1, 2, 4, 4), 2, 16, 0.3611, 0.1159),
+            2, 64, 64, 64, new int[] {64, 24}, 256, 256, 32, 32, 9100, 480, 960);
+
+    private record Row(String config, String component, String shape, double medianMs, double minMs, double gflop,
+            double officialMs) {}
+
+    private final EngineRuntime runtime;
+    private final int iterations;
+    private final PrintStream out;
+
+    Bench(EngineRuntime runtime, int iterations, PrintStream out) {
+        this.runtime = runtime;
+        this.iterations = iterations;
+        this.out = out;
+    }
+
+    void run(List<Config> configs) {
+        double gemm = gemmGflops();
+        out.printf(Locale.ROOT, "bench: %s; torch threads intra-op %d, inter-op %d; f32 GEMM 1024^3: %.1f GFLOP/s%n",
+                runtime.describe(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(), gemm);
+        List<Row> rows = new ArrayList<>();
+        for (Config c : configs) {
+            rows.addAll(bench(c));
+        }
+        String fmt = "%-6s %-14s %-34s %11s %11s %9s %10s %12s %9s%n";
+        out.printf(Locale.ROOT, fmt, "config", "component", "shape", "median ms", "min ms", "GFLOP", "x floor",
+                "official ms", "vs off.");
+        for (Row r : rows) {
+            String floor = r.gflop() > 0 ? String.format(Locale.ROOT, "%.2f", r.medianMs() / (r.gflop() / gemm * 1000))
+                    : "-";
+            String official = r.officialMs() > 0 ? String.format(Locale.ROOT, "%.1f", r.officialMs()) : "-";
+            String ratio = r.officialMs() > 0 ? String.format(Locale.ROOT, "%.2fx", r.medianMs() / r.officialMs()) : "-";
+            out.printf(Locale.ROOT, fmt, r.config(), r.component(), r.shape(), String.format(Locale.ROOT, "%.2f", r.medianMs()),
+                    String.format(Locale.ROOT, "%.2f", r.minMs()), r.gflop() > 0 ? String.format(Locale.ROOT, "%.1f", r.gflop()) : "-",
+                    floor, official, ratio);
+        }
+        out.println("official ms: the official PyTorch code on these machines (../shared/bench/README.md); "
+                + "x floor = median / (GFLOP / GEMM rate)");
+    }
+
+    private List<Row> bench(Config c) {
+        List<Row> rows = new ArrayList<>();
+        try (NDManager m = runtime.newManager()) {
+            m.getEngine().setRandomSeed(0);
+            RandomParams params = new RandomParams(m, DataType.FLOAT32);
+            Step1XEdit dit = new Step1XEdit(params, c.dit(), c.connector(), ModelVersion.V1_1);
+            Qwen2Connector connector = new Qwen2Connector(params.child("connector"), c.connector(), ModelVersion.V1_1);
+            AutoEncoder ae = new AutoEncoder(params, c.ae());
+
+            int b = c.batch();
+            long gridH = c.latentH() / 2;
+            long gridW = c.latentW() / 2;
+            long target = gridH * gridW;
+            NDArray img = m.randomNormal(new Shape(b, 2 * target, c.dit().inChannels()));
+            NDArray llm = m.randomNormal(new Shape(b, c.txtLen(), c.connector().inChannels()));
+            NDArray mask = mask(m, b, c.txtLen(), c.txtValid());
+            NDArray t = m.full(new Shape(b), 0.8f);
+            NDArray imgIds = Packing.targetIds(m, gridH, gridW)
+                    .concat(Packing.referenceIds(m, gridH, gridW, ModelVersion.V1_1), 0).expandDims(0).repeat(0, b);
+            NDArray txtIds = Packing.textIds(m, c.txtLen()).expandDims(0).repeat(0, b);
+            EmbedND.Rope pe = dit.rope(txtIds, imgIds);
+            String ditShape = String.format(Locale.ROOT, "B=%d img %d+%d txt %d", b, target, target, c.txtLen());
+
+            rows.add(time(c, "connector", "B=" + b + " L=" + c.txtLen(), connectorGflop(c), 0,
+                    () -> connector.forward(llm, t, mask).txt()));
+            rows.add(time(c, "dit forward", ditShape, ditGflop(c), c.officialDitMs(),
+                    () -> dit.forward(img, pe, t, llm, t, mask, null)));
+            NDArray image = m.randomUniform(-1f, 1f, new Shape(1, 3, c.encodeH(), c.encodeW()));
+            NDArray latents = m.randomNormal(new Shape(1, c.ae().zChannels(), c.decodeH(), c.decodeW()));
+            rows.add(time(c, "vae encode", c.encodeH() + "x" + c.encodeW(), 0, c.officialEncodeMs(), () -> ae.encode(image)));
+            rows.add(time(c, "vae decode", c.decodeH() + "x" + c.decodeW() + " latents", 0, c.officialDecodeMs(),
+                    () -> ae.decode(latents)));
+            // one Euler step with CFG: b/2 requests, each a cond and an uncond row
+            NDArray x = img.get(":{}, :{}", b / 2, target);
+            NDArray ref = img.get(":{}, {}:", b / 2, target);
+            float[] guidance = new float[b / 2];
+            Arrays.fill(guidance, 6f);
+            rows.add(time(c, "sampler step", ditShape + " cfg", ditGflop(c), 0,
+                    () -> Denoiser.denoise(x, ref, new double[] {0.8, 0.6}, guidance, ModelVersion.V1_1,
+                            (in, tv, step) -> dit.forward(in, pe, tv, llm, tv, mask, null), null)));
+        }
+        return rows;
+    }
+
+    private Row time(Config c, String component, String shape, double gflop, double officialMs, Supplier<NDArray> op) {
+        op.get().close(); // warm-up
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long start = System.nanoTime();
+            NDArray r = op.get();
+            r.toFloatArray(); // wait for the result (CPU ops are synchronous; a GPU run syncs here)
+            ms[i] = (System.nanoTime() - start) / 1e6;
+            r.close();
+        }
+        Arrays.sort(ms);
+        return new Row(c.name(), component, shape, ms[iterations / 2], ms[0], gflop, officialMs);
+    }
+
+    private static NDArray mask(NDManager m, int b, int len, int[] valid) {
+        long[] v = new long[b * len];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < valid[r % valid.length]; i++) {
+                v[r * len + i] = 1;
+            }
+        }
+        return m.create(v, new Shape(b, len));
+    }
+
+    /** Multiply-adds ×2 of every matmul in one DiT forward (connector included). */
+    static double ditGflop(Config c) {
+        Step1XParams p = c.dit();
+        double b = c.batch();
+        double li = 2.0 * (c.latentH() / 2) * (c.latentW() / 2);
+        double lt = c.txtLen();
+        double l = li + lt;
+        double h = p.hiddenSize();
+        double mlp = p.mlpHiddenDim();
+        double f = 2 * b * (li * p.inChannels() * h + lt * p.contextInDim() * h + li * h * p.outChannels());
+        f += 2 * b * (256 * h + h * h + p.vecInDim() * h + h * h);
+        double attn = 4 * b * l * l * h; // q·kᵀ and weights·v
+        double perDouble = 2 * b * l * (3 * h * h + h * h + 2 * h * mlp) + attn + 2 * 2 * b * 6 * h * h;
+        double perSingle = 2 * b * l * (h * (3 * h + mlp) + (h + mlp) * h) + attn + 2 * b * 3 * h * h;
+        f += p.depth() * perDouble + p.depthSingleBlocks() * perSingle;
+        return (f + connectorGflop(c) * 1e9) / 1e9;
+    }
+
+    static double connectorGflop(Config c) {
+        Qwen2ConnectorConfig k = c.connector();
+        double b = c.batch();
+        double lt = c.txtLen();
+        double hid = k.hiddenSize();
+        double f = 2 * b * lt * k.inChannels() * hid;
+        f += k.depth() * (2 * b * lt * (3 * hid * hid + hid * hid + 2 * hid * 4 * hid) + 4 * b * lt * lt * hid);
+        f += 2 * b * (k.inChannels() * 768 + 2 * k.inChannels() * hid + 2 * hid * hid);
+        return f / 1e9;
+    }
+
+    private double gemmGflops() {
+        try (NDManager m = runtime.newManager()) {
+            NDArray a = m.randomNormal(new Shape(1024, 1024));
+            a.matMul(a).close();
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                a.matMul(a).close();
+                best = Math.min(best, (System.nanoTime() - start) / 1e9);
+            }
+            return 2.0 * 1024 * 1024 * 1024 / best / 1e9;
+        }
+    }
+}
