@@ -29,17 +29,21 @@ public final class RandomParams implements Params {
 
     @Override
     public NDArray get(String name, long... shape) {
+        return tensor(manager, prefix + name, shape).toType(type, false);
+    }
+
+    /** One random float32 tensor for checkpoint key {@code key} (the rules in the class comment). */
+    public static NDArray tensor(NDManager manager, String key, long... shape) {
         Shape s = new Shape(shape);
-        NDArray t;
+        String name = key.substring(key.lastIndexOf('.') + 1);
         if (shape.length >= 2) {
             long fanIn = s.size() / shape[0];
-            t = manager.randomNormal(0f, (float) (1 / Math.sqrt(fanIn)), s, DataType.FLOAT32);
-        } else if (name.equals("scale") || (name.equals("weight") && !prefix.isEmpty())) {
-            t = manager.randomNormal(1f, 0.1f, s, DataType.FLOAT32);
-        } else {
-            t = manager.randomNormal(0f, 0.02f, s, DataType.FLOAT32);
+            return manager.randomNormal(0f, (float) (1 / Math.sqrt(fanIn)), s, DataType.FLOAT32);
         }
-        return t.toType(type, false);
+        if (name.equals("scale") || (name.equals("weight") && key.contains("."))) {
+            return manager.randomNormal(1f, 0.1f, s, DataType.FLOAT32);
+        }
+        return manager.randomNormal(0f, 0.02f, s, DataType.FLOAT32);
     }
 
     @Override

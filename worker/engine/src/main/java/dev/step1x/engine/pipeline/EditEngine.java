@@ -1,0 +1,20 @@
+package dev.step1x.engine.pipeline;
+
+import java.util.List;
+
+/**
+ * What a caller (the CLI, the worker) runs edits with. {@link #edit} takes requests that share one
+ * {@link BucketKey} and returns one output per input, in order; output i equals what input i gives
+ * alone. One thread at a time owns an engine (it owns the device).
+ */
+public interface EditEngine extends AutoCloseable {
+
+    /** Runs one batch; every input must have the same {@link EditInput#bucket()}. */
+    List<EditOutput> edit(List<EditInput> inputs);
+
+    /** Short description: model directory, versions, device, dtype. */
+    String describe();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,41 @@
+package dev.step1x.engine.pipeline;
+
+import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.image.RgbImage;
+import java.util.Objects;
+
+/**
+ * One edit request as the engine sees it (already decoded and validated by the caller).
+ *
+ * @param image the input picture at its original size
+ * @param instruction the edit instruction (any language)
+ * @param negativePrompt the unconditional prompt, "" for editing as the official script
+ * @param sizeLevel the target area is about sizeLevel² pixels (512, 768 or 1024 for the official model)
+ * @param steps denoising steps
+ * @param guidance classifier-free guidance scale
+ * @param seed the request's noise seed (see {@link NoiseGenerator})
+ * @param encoding PNG/JPEG bytes wanted in the output, or null for pixels only
+ */
+public record EditInput(RgbImage image, String instruction, String negativePrompt, int sizeLevel, int steps,
+        float guidance, long seed, ModelVersion version, ImageEncoding encoding) {
+
+    public EditInput {
+        Objects.requireNonNull(image, "image");
+        Objects.requireNonNull(instruction, "instruction");
+        Objects.requireNonNull(negativePrompt, "negativePrompt");
+        Objects.requireNonNull(version, "version");
+        if (sizeLevel < 16) {
+            throw new IllegalArgumentException("sizeLevel must be >= 16, got " + sizeLevel);
+        }
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        }
+        if (!(guidance >= 1f) || Float.isInfinite(guidance)) {
+            throw new IllegalArgumentException("guidance must be a finite number >= 1, got " + guidance);
+        }
+    }
+
+    public BucketKey bucket() {
+        return BucketKey.of(image.width(), image.height(), sizeLevel, version, steps);
+    }
+}
