@@ -1,0 +1,279 @@
+package dev.step1x.engine.pipeline;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.dit.EmbedND;
+import dev.step1x.engine.dit.Step1XEdit;
+import dev.step1x.engine.image.ImageFiles;
+import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.image.Step1XResize;
+import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.sampler.Denoiser;
+import dev.step1x.engine.sampler.Packing;
+import dev.step1x.engine.sampler.Sampling;
+import dev.step1x.engine.vae.AutoEncoder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The whole edit, batched by {@link BucketKey}, in the numbered stages of the official inference script
+ * (MODEL-step1x-edit.md §4). N requests of one bucket run as one DiT batch of 2N rows: rows [0, N) the
+ * instructions, rows [N, 2N) the negative prompts, each with its own guidance and seed, so output i
+ * equals request i run alone.
+ *
+ * <p>Not thread-safe: one thread owns an engine (and its device). Everything a batch allocates lives in a
+ * per-batch NDManager that is closed when the batch returns.
+ */
+public final class Step1XEditPipeline implements EditEngine {
+
+    /** Mixes the request seed for the reference posterior's noise, so it differs from the initial noise. */
+    static final long VAE_SEED_MIX = 0x9E3779B97F4A7C15L;
+
+    private final EngineRuntime runtime;
+    private final ModelDirectory model;
+    private final NDManager models;
+    private final AutoEncoder ae;
+    private final Map<ModelVersion, Step1XEdit> dits = new EnumMap<>(ModelVersion.class);
+    private final MllmEncoder mllm;
+    private final DataType dtype = DataType.FLOAT32;
+
+    Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, Function<NDManager, MllmEncoder> mllmFactory)
+            throws IOException {
+        this.runtime = runtime;
+        this.model = model;
+        this.models = runtime.newManager();
+        try {
+            this.ae = AutoEncoder.load(models, model.vaeFile(), model.aeParams());
+            this.mllm = mllmFactory.apply(models);
+        } catch (IOException | RuntimeException e) {
+            models.close();
+            throw e;
+        }
+    }
+
+    /** Checks the model directory (every problem at once) and loads the VAE and the MLLM; DiTs load on first use. */
+    public static Step1XEditPipeline open(Path modelDir, EngineRuntime.Options options) throws IOException {
+        ModelDirectory dir = ModelDirectory.open(modelDir);
+        EngineRuntime rt = EngineRuntime.start(options);
+        return new Step1XEditPipeline(rt, dir, m -> QwenMllmEncoder.load(m, dir));
+    }
+
+    public ModelDirectory model() {
+        return model;
+    }
+
+    @Override
+    public String describe() {
+        return "Step1X-Edit " + model.ditFiles().keySet().stream().map(ModelVersion::label).toList() + " from "
+                + model.root() + "; " + runtime.describe() + "; float32";
+    }
+
+    @Override
+    public List<EditOutput> edit(List<EditInput> inputs) {
+        return edit(inputs, EditProgress.NONE);
+    }
+
+    public synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
+        if (inputs.isEmpty()) {
+            return List.of();
+        }
+        BucketKey bucket = inputs.get(0).bucket();
+        for (EditInput in : inputs) {
+            if (!in.bucket().equals(bucket)) {
+                throw new IllegalArgumentException("one batch holds one bucket: " + bucket + " vs " + in.bucket());
+            }
+        }
+        Step1XEdit dit = dit(bucket.version());
+        int n = inputs.size();
+        StageClock clock = new StageClock(progress);
+        try (NDManager m = models.newSubManager()) {
+            // 1. Resize the reference: area ~ size_level², aspect kept, multiples of 16 (v1.0 BICUBIC, v1.1 LANCZOS)
+            clock.start("resize");
+            List<RgbImage> resized = new ArrayList<>();
+            for (EditInput in : inputs) {
+                resized.add(Step1XResize.resizeInput(in.image(), in.sizeLevel(), in.version()));
+            }
+            int h = bucket.height();
+            int w = bucket.width();
+            // 2. To tensor: [N, 3, h, w] in [0, 1]
+            NDArray ref01 = m.create(concat(resized, Step1XResize::toTensor01), new Shape(n, 3, h, w));
+
+            // 3. VAE-encode the reference (posterior sample with per-request noise, as the official encode samples)
+            clock.start("vaeEncode");
+            long latentH = h / 8;
+            long latentW = w / 8;
+            int latentSize = (int) (16 * latentH * latentW);
+            NDArray eps = m.create(concatNoise(inputs, latentSize, VAE_SEED_MIX), new Shape(n, 16, latentH, latentW));
+            NDArray refLatents = ae.encodeSample(ref01.mul(2f).sub(1f), eps);
+
+            // 9. Text: MLLM embeddings of instruction and negative prompt with the image
+            clock.start("mllm");
+            MllmEncoder.Conditioning cond = mllm.encode(m, resized, inputs.stream().map(EditInput::instruction).toList(),
+                    inputs.stream().map(EditInput::negativePrompt).toList());
+
+            // 4. Noise from each request's own seed; 5. schedule; 7. pack; 8. ids
+            clock.start("denoise");
+            NDArray noise = m.create(concatNoise(inputs, latentSize, 0), new Shape(n, 16, latentH, latentW));
+            long gridH = latentH / 2;
+            long gridW = latentW / 2;
+            double[] timesteps = Sampling.schedule(bucket.steps(), gridH * gridW);
+            NDArray imgIds = Packing.targetIds(m, gridH, gridW)
+                    .concat(Packing.referenceIds(m, gridH, gridW, bucket.version()), 0).expandDims(0).repeat(0, 2L * n);
+            NDArray txtIds = Packing.textIds(m, cond.embeddings().getShape().get(1)).expandDims(0).repeat(0, 2L * n);
+            EmbedND.Rope pe = dit.rope(txtIds, imgIds);
+            float[] guidance = new float[n];
+            for (int i = 0; i < n; i++) {
+                guidance[i] = inputs.get(i).guidance();
+            }
+            // 10. Denoise: CFG over 2N rows, Euler on the target half, reference half restored each step
+            NDArray llm = cond.embeddings();
+            NDArray mask = cond.mask();
+            NDArray packed = Denoiser.denoise(Packing.pack(noise), Packing.pack(refLatents), timesteps, guidance,
+                    bucket.version(), (img, tVec, step) -> {
+                        NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, null);
+                        progress.step(step + 1, timesteps.length - 1);
+                        return v;
+                    }, null);
+
+            // 11. Unpack; 12. decode, clamp to [-1, 1], to [0, 1]
+            clock.start("vaeDecode");
+            NDArray decoded = ae.decode(Packing.unpack(packed, gridH, gridW));
+            NDArray image01 = decoded.clip(-1f, 1f).mul(0.5f).add(0.5f);
+
+            // 13. to_pil_image (x·255 truncated), back to the original size (BICUBIC), encode
+            clock.start("encode");
+            float[] all = image01.toFloatArray();
+            int per = 3 * h * w;
+            List<RgbImage> images = new ArrayList<>();
+            List<byte[]> bytes = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                float[] chw = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);
+                EditInput in = inputs.get(i);
+                RgbImage out = Step1XResize.resizeOutput(chw, w, h, in.image().width(), in.image().height());
+                images.add(out);
+                bytes.add(encode(out, in.encoding()));
+            }
+            Map<String, Double> ms = clock.finish();
+            long peak = peakResidentBytes();
+            List<EditOutput> outputs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ImageEncoding enc = inputs.get(i).encoding();
+                outputs.add(new EditOutput(images.get(i), bytes.get(i), enc == null ? null : enc.format().contentType(),
+                        bucket, ms, n, peak));
+            }
+            return outputs;
+        }
+    }
+
+    private Step1XEdit dit(ModelVersion version) {
+        return dits.computeIfAbsent(version, v -> {
+            try {
+                return Step1XEdit.load(models, model.ditFile(v), model.ditParams(), model.connectorConfig(), v, dtype);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static byte[] encode(RgbImage image, ImageEncoding encoding) {
+        if (encoding == null) {
+            return null;
+        }
+        try {
+            return encoding.format() == ImageEncoding.Format.PNG ? ImageFiles.encode(image, ImageFiles.Format.PNG, 0)
+                    : ImageFiles.encode(image, ImageFiles.Format.JPEG, encoding.jpegQuality());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static float[] concat(List<RgbImage> images, Function<RgbImage, float[]> f) {
+        List<float[]> parts = images.stream().map(f).toList();
+        float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        return out;
+    }
+
+    private static float[] concatNoise(List<EditInput> inputs, int perRequest, long mix) {
+        float[] out = new float[inputs.size() * perRequest];
+        for (int i = 0; i < inputs.size(); i++) {
+            System.arraycopy(NoiseGenerator.standardNormal(inputs.get(i).seed() ^ mix, perRequest), 0, out,
+                    i * perRequest, perRequest);
+        }
+        return out;
+    }
+
+    /** VmHWM of this process (peak resident set), 0 where /proc is not available. */
+    static long peakResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        mllm.close();
+        models.close();
+    }
+
+    /** Wall time per stage of one batch. */
+    private static final class StageClock {
+        private final EditProgress progress;
+        private final Map<String, Double> ms = new LinkedHashMap<>();
+        private final long begin = System.nanoTime();
+        private String current;
+        private long since;
+
+        StageClock(EditProgress progress) {
+            this.progress = progress;
+        }
+
+        void start(String stage) {
+            stop();
+            current = stage;
+            since = System.nanoTime();
+            progress.stage(stage);
+        }
+
+        private void stop() {
+            if (current != null) {
+                ms.merge(current, (System.nanoTime() - since) / 1e6, Double::sum);
+            }
+        }
+
+        Map<String, Double> finish() {
+            stop();
+            current = null;
+            ms.put("total", (System.nanoTime() - begin) / 1e6);
+            return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(ms));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "Step1XEditPipeline[%s]", model.root());
+    }
+}
