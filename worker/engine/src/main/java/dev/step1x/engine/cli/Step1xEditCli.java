@@ -9,13 +9,13 @@ import dev.step1x.engine.runtime.EngineUnavailableException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code step1x-edit <command> [options]}: the engine's command line (see {@code bin/step1x-edit}).
- * Exit codes: 0 success, 1 a check failed, 2 bad usage, 3 the engine or device is unavailable.
+ * Exit codes: 0 success, 1 a check or the command failed, 2 bad usage or input, 3 the engine or device is unavailable.
  */
 public final class Step1xEditCli {
 
@@ -28,6 +28,12 @@ public final class Step1xEditCli {
                          --strict      also fail when a case is NOT IMPLEMENTED
               bench    ms per component (connector, DiT forward, VAE encode/decode, sampler step) at float32
                          --config tiny|small|all (default all)   --iterations N (default 5)
+              demo-model  write a tiny demo model in the official layout (random weights: meaningless pictures)
+                         --out DIR     where to write it   --tokenizer FILE  Qwen tokenizer.json (default: the npm one)
+              edit     edit one image
+                         --model DIR --image IN --instruction TEXT --out OUT.png|.jpg
+                         [--negative TEXT] [--size-level 512] [--steps 28] [--guidance 6.0] [--seed N]
+                         [--version v1.1|v1.0] [--max-pixels 50000000]
               info     start the engine and print versions and the device
               help     this text
 
@@ -43,117 +49,100 @@ public final class Step1xEditCli {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
+    static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads");
+    static final Map<String, Set<String>> VALUE_OPTIONS = Map.of(
+            "parity", Set.of("--dir"),
+            "bench", Set.of("--config", "--iterations"),
+            "info", Set.of(),
+            "demo-model", Set.of("--out", "--tokenizer"),
+            "edit", Set.of("--model", "--image", "--instruction", "--negative", "--out", "--size-level", "--steps",
+                    "--guidance", "--seed", "--version", "--max-pixels"));
+    static final Map<String, Set<String>> FLAG_OPTIONS = Map.of("parity", Set.of("--strict"));
+
     /** Runs a command and returns its exit code (never calls System.exit, so tests can call it). */
     public static int run(List<String> argList, PrintStream out, PrintStream err) {
-        Deque<String> args = new ArrayDeque<>(argList);
-        if (args.isEmpty()) {
+        if (argList.isEmpty()) {
             err.print(USAGE);
             return 2;
         }
-        String command = args.removeFirst();
-        String device = "cpu";
-        Path cache = null;
-        Integer threads = null;
-        Path dir = null;
-        boolean strict = false;
-        String benchConfig = "all";
-        int iterations = 5;
+        String command = argList.get(0);
+        if (List.of("help", "--help", "-h").contains(command)) {
+            out.print(USAGE);
+            return 0;
+        }
+        if (!VALUE_OPTIONS.containsKey(command)) {
+            err.println("step1x-edit: unknown command '" + command + "'");
+            err.print(USAGE);
+            return 2;
+        }
+        CliOptions o;
+        EngineRuntime.Options options;
         try {
-            while (!args.isEmpty()) {
-                String a = args.removeFirst();
-                switch (a) {
-                    case "--device" -> device = value(args, a);
-                    case "--djl-cache" -> cache = Path.of(value(args, a));
-                    case "--threads" -> threads = parseInt(value(args, a), a);
-                    case "--dir" -> dir = Path.of(value(args, a));
-                    case "--strict" -> strict = true;
-                    case "--config" -> benchConfig = value(args, a);
-                    case "--iterations" -> iterations = parseInt(value(args, a), a);
-                    default -> throw new UsageException("unknown option '" + a + "'");
-                }
-            }
+            Set<String> values = new java.util.HashSet<>(COMMON);
+            values.addAll(VALUE_OPTIONS.get(command));
+            o = CliOptions.parse(argList.subList(1, argList.size()), values, FLAG_OPTIONS.getOrDefault(command, Set.of()));
+            String device = o.string("--device", "cpu");
             EngineRuntime.parseDevice(device); // reject a bad device before starting anything
-            if (!List.of("tiny", "small", "all").contains(benchConfig)) {
-                throw new UsageException("--config must be tiny, small or all, got '" + benchConfig + "'");
-            }
-            if (iterations < 1) {
-                throw new UsageException("--iterations must be >= 1, got " + iterations);
-            }
-        } catch (UsageException | IllegalArgumentException e) {
+            options = new EngineRuntime.Options(device, o.path("--djl-cache", null), o.integer("--threads", null, 1, 1024));
+        } catch (CliOptions.UsageException | IllegalArgumentException e) {
             err.println("step1x-edit: " + e.getMessage());
             err.print(USAGE);
             return 2;
         }
-        EngineRuntime.Options options = new EngineRuntime.Options(device, cache, threads);
         try {
-            switch (command) {
-                case "help", "--help", "-h" -> {
-                    out.print(USAGE);
-                    return 0;
-                }
+            return switch (command) {
                 case "info" -> {
                     EngineRuntime rt = EngineRuntime.start(options);
                     out.println(rt.describe());
                     out.println("expects natives " + EngineBuildInfo.current().nativeCoordinates());
-                    return 0;
+                    yield 0;
                 }
                 case "bench" -> {
+                    String config = o.string("--config", "all");
+                    if (!List.of("tiny", "small", "all").contains(config)) {
+                        throw new CliOptions.UsageException("--config must be tiny, small or all, got '" + config + "'");
+                    }
+                    int iterations = o.integer("--iterations", 5, 1, 1000);
                     EngineRuntime rt = EngineRuntime.start(options);
-                    List<Bench.Config> configs = switch (benchConfig) {
+                    List<Bench.Config> configs = switch (config) {
                         case "tiny" -> List.of(Bench.TINY);
                         case "small" -> List.of(Bench.SMALL);
                         default -> List.of(Bench.TINY, Bench.SMALL);
                     };
                     new Bench(rt, iterations, out).run(configs);
-                    return 0;
+                    yield 0;
                 }
                 case "parity" -> {
-                    Path parityDir = dir != null ? dir : ParityPaths.defaultParityDir();
+                    Path parityDir = o.path("--dir", null);
+                    if (parityDir == null) {
+                        parityDir = ParityPaths.defaultParityDir();
+                    }
                     if (!Files.isDirectory(parityDir)) {
                         err.println("step1x-edit: parity directory " + parityDir + " does not exist (use --dir)");
-                        return 2;
+                        yield 2;
                     }
                     EngineRuntime rt = EngineRuntime.start(options);
                     out.println("parity sets in " + parityDir.toAbsolutePath().normalize() + "; " + rt.describe());
                     ParityRunner.Report report = new ParityRunner(rt, ParityComponents.registered()).run(parityDir);
                     report.print(out);
                     boolean fail = report.failed()
-                            || (strict && report.count(ParityRunner.Status.NOT_IMPLEMENTED) > 0);
-                    return fail ? 1 : 0;
+                            || (o.flag("--strict") && report.count(ParityRunner.Status.NOT_IMPLEMENTED) > 0);
+                    yield fail ? 1 : 0;
                 }
-                default -> {
-                    err.println("step1x-edit: unknown command '" + command + "'");
-                    err.print(USAGE);
-                    return 2;
-                }
-            }
+                case "demo-model" -> EditCommands.demoModel(o, options, out, err);
+                case "edit" -> EditCommands.edit(o, options, out, err);
+                default -> throw new IllegalStateException(command);
+            };
+        } catch (CliOptions.UsageException e) {
+            err.println("step1x-edit: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
         } catch (EngineUnavailableException e) {
             err.println("step1x-edit: " + e.getMessage());
             return 3;
         } catch (Exception e) {
-            err.println("step1x-edit: " + command + " failed: " + e);
+            err.println("step1x-edit: " + command + " failed: " + e.getMessage());
             return 1;
-        }
-    }
-
-    private static String value(Deque<String> args, String option) throws UsageException {
-        if (args.isEmpty() || args.peekFirst().startsWith("--")) {
-            throw new UsageException(option + " needs a value");
-        }
-        return args.removeFirst();
-    }
-
-    private static int parseInt(String s, String option) throws UsageException {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw new UsageException(option + " needs an integer, got '" + s + "'");
-        }
-    }
-
-    private static final class UsageException extends Exception {
-        UsageException(String message) {
-            super(message);
         }
     }
 }
