@@ -1,9 +1,13 @@
 package dev.step1x.engine.parity;
 
+import static java.util.Map.entry;
+
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.ConnectorForwardParity;
 import dev.step1x.engine.dit.DitForwardParity;
+import dev.step1x.engine.image.ImagePreprocessParity;
 import dev.step1x.engine.image.ResizeStep1xParity;
+import dev.step1x.engine.mllm.qwen25vl.VisionForwardParity;
 import dev.step1x.engine.sampler.DenoiseCfgParity;
 import dev.step1x.engine.sampler.SamplerEnd2EndParity;
 import dev.step1x.engine.vae.VaeRoundtripParity;
@@ -15,14 +19,19 @@ public final class ParityComponents {
     private ParityComponents() {}
 
     public static Map<String, ParityComponent> registered() {
-        return Map.of(
-                "connector_forward", ConnectorForwardParity.component(),
-                "dit_forward", DitForwardParity.component("dit.safetensors"),
-                "dit_forward_bf16weights", DitForwardParity.component("dit_bf16.safetensors"),
-                "denoise_cfg_v11", DenoiseCfgParity.component(),
-                "sampler_end2end", SamplerEnd2EndParity.component(ModelVersion.V1_0),
-                "sampler_end2end_v11", SamplerEnd2EndParity.component(ModelVersion.V1_1),
-                "vae_roundtrip", VaeRoundtripParity.component(),
-                "resize_step1x", ResizeStep1xParity.component());
+        return Map.ofEntries(
+                // step1x set
+                entry("connector_forward", ConnectorForwardParity.component()),
+                entry("dit_forward", DitForwardParity.component("dit.safetensors")),
+                entry("dit_forward_bf16weights", DitForwardParity.component("dit_bf16.safetensors")),
+                entry("denoise_cfg_v11", DenoiseCfgParity.component()),
+                entry("sampler_end2end", SamplerEnd2EndParity.component(ModelVersion.V1_0)),
+                entry("sampler_end2end_v11", SamplerEnd2EndParity.component(ModelVersion.V1_1)),
+                entry("vae_roundtrip", VaeRoundtripParity.component()),
+                entry("resize_step1x", ResizeStep1xParity.component()),
+                // qwen25vl set
+                entry("image_preprocess", ImagePreprocessParity.component(false)),
+                entry("image_preprocess_step1x", ImagePreprocessParity.component(true)),
+                entry("vision_forward", VisionForwardParity.component()));
     }
 }

@@ -1,25 +1,193 @@
-// Port of huggingface/transformers models/qwen2_5_vl/modeling_qwen2_5_vl.py @ 00b676f (Qwen2.5-VL).
+// Port of huggingface/transformers models/qwen2_5_vl/modeling_qwen2_5_vl.py @ 00b676f
+// (Qwen2_5_VisionTransformerPretrainedModel: forward, rot_pos_emb, get_window_index).
 // Keys (relative to visual): patch_embed.proj.weight, blocks.{j}.*, merger.*
 package dev.step1x.engine.mllm.qwen25vl;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.nn.LoadedParams;
+import dev.step1x.engine.nn.Params;
+import dev.step1x.engine.nn.Scoped;
+import dev.step1x.engine.weights.Checkpoint;
+import dev.step1x.engine.weights.StrictLoader;
 import dev.step1x.engine.weights.WeightSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The vision tower ({@code Qwen2_5_VisionTransformerPretrainedModel}): Conv3d patch embedding (no bias),
- * window/full-attention blocks, 2x2 patch merger into the text width.
+ * 2-D RoPE, window/full-attention blocks, 2x2 patch merger into the text width.
+ *
+ * <p>Forward: patch embedding and rotary angles in {@code pixel_values} row order; merged tokens (groups
+ * of {@code spatial_merge_size²} consecutive rows) reordered into window order ({@link VisionWindowIndex});
+ * blocks attend within windows, or within whole frames for {@code fullatt_block_indexes}; the merger
+ * output is put back into raster order of merged tokens (images concatenated).
  */
-final class Qwen25VisionTransformer {
+public final class Qwen25VisionTransformer {
 
-    private Qwen25VisionTransformer() {}
+    /** Checkpoint key prefix of the vision tower in the hub layout. */
+    public static final String KEY_PREFIX = "visual";
 
-    static void declare(WeightSpec.Builder b, Qwen25VLConfig.VisionConfig v) {
-        // Qwen2_5_VisionPatchEmbed: Conv3d(in_chans -> hidden, kernel = stride = (t, p, p), bias=False)
-        b.child("patch_embed").child("proj")
-                .add("weight", v.hiddenSize(), v.inChans(), v.temporalPatchSize(), v.patchSize(), v.patchSize());
-        WeightSpec.Builder blocks = b.child("blocks");
-        for (int j = 0; j < v.depth(); j++) {
-            Qwen25VLVisionBlock.declare(blocks.child(j), v);
+    private final Qwen25VLConfig.VisionConfig cfg;
+    private final Qwen25VisionPatchEmbed patchEmbed;
+    private final Qwen25VisionRotaryEmbedding rotary;
+    private final List<Qwen25VLVisionBlock> blocks;
+    private final Qwen25VLPatchMerger merger;
+    private final Set<Integer> fullAttention;
+
+    /** @param p the parameters under {@code visual} */
+    public Qwen25VisionTransformer(Params p, Qwen25VLConfig.VisionConfig cfg) {
+        this.cfg = cfg;
+        patchEmbed = new Qwen25VisionPatchEmbed(p.child("patch_embed"), cfg);
+        rotary = new Qwen25VisionRotaryEmbedding(cfg.headDim() / 2, Qwen25VLConfig.VisionConfig.ROPE_THETA);
+        Params bp = p.child("blocks");
+        List<Qwen25VLVisionBlock> bs = new ArrayList<>(cfg.depth());
+        for (int j = 0; j < cfg.depth(); j++) {
+            bs.add(new Qwen25VLVisionBlock(bp.child(j), cfg));
         }
-        Qwen25VLPatchMerger.declare(b.child("merger"), v);
+        blocks = List.copyOf(bs);
+        merger = new Qwen25VLPatchMerger(p.child("merger"), cfg);
+        fullAttention = Set.copyOf(new HashSet<>(cfg.fullattBlockIndexes()));
+    }
+
+    /** Records the tower's keys and shapes under {@code b} (normally {@code visual}). */
+    public static void declare(WeightSpec.Builder b, Qwen25VLConfig.VisionConfig cfg) {
+        new Qwen25VisionTransformer(b, cfg);
+    }
+
+    /** The tower's keys and shapes, under {@value #KEY_PREFIX}. */
+    public static WeightSpec weightSpec(Qwen25VLConfig.VisionConfig cfg) {
+        WeightSpec.Builder b = WeightSpec.builder();
+        declare(b.child(KEY_PREFIX), cfg);
+        return b.build();
+    }
+
+    /**
+     * Loads the tower alone from a checkpoint in the hub layout: strict on every {@code visual.*} key,
+     * every other key ignored.
+     */
+    public static Qwen25VisionTransformer load(NDManager manager, Checkpoint checkpoint, Qwen25VLConfig.VisionConfig cfg,
+            DataType type) throws IOException {
+        String prefix = KEY_PREFIX + ".";
+        Set<String> others = checkpoint.tensors().keySet().stream().filter(k -> !k.startsWith(prefix))
+                .collect(Collectors.toUnmodifiableSet());
+        Map<String, NDArray> tensors = StrictLoader.loadAll(manager, weightSpec(cfg), checkpoint, type, others);
+        return new Qwen25VisionTransformer(new LoadedParams(tensors).child(KEY_PREFIX), cfg);
+    }
+
+    /** As {@link #load(NDManager, Checkpoint, Qwen25VLConfig.VisionConfig, DataType)} from one safetensors file. */
+    public static Qwen25VisionTransformer load(NDManager manager, Path safetensors, Qwen25VLConfig.VisionConfig cfg,
+            DataType type) throws IOException {
+        try (Checkpoint ckpt = Checkpoint.open(safetensors)) {
+            return load(manager, ckpt, cfg, type);
+        }
+    }
+
+    public Qwen25VLConfig.VisionConfig config() {
+        return cfg;
+    }
+
+    public List<Qwen25VLVisionBlock> blocks() {
+        return blocks;
+    }
+
+    /**
+     * @param pixelValues {@code [Σ t·h·w, C·T·P·P]} as the image processor produces them
+     * @param gridThw one (t, h, w) row per image, in patches; h and w multiples of spatial_merge_size
+     * @return the image features {@code [Σ t·h·w / merge², out_hidden_size]}, merged tokens in raster order
+     *     per image, images in order; all intermediates are freed
+     */
+    public NDArray forward(NDArray pixelValues, long[][] gridThw) {
+        return Scoped.run(() -> compute(pixelValues, gridThw, null));
+    }
+
+    /**
+     * As {@link #forward(NDArray, long[][])}, also putting the intermediates into {@code mids} under the
+     * names of the golden case {@code vision_forward}: {@code patch_embed}, {@code rot_pos_ids},
+     * {@code rotary_pos_emb}, {@code window_index}, {@code cu_window_seqlens_raw}, {@code cu_window_seqlens},
+     * {@code cu_seqlens}, {@code hidden_window_order}, {@code rope_cos}, {@code rope_sin},
+     * {@code block{j}_out}, {@code merger_out_window_order}, {@code output} (the returned array). Every
+     * other intermediate is freed; the recorded ones belong to the caller's scope.
+     */
+    public NDArray forward(NDArray pixelValues, long[][] gridThw, Map<String, NDArray> mids) {
+        if (mids == null) {
+            return forward(pixelValues, gridThw);
+        }
+        Map<String, NDArray> local = new LinkedHashMap<>();
+        NDArray[] kept = Scoped.runAll(() -> {
+            NDArray out = compute(pixelValues, gridThw, local);
+            NDArray[] all = local.values().toArray(new NDArray[local.size() + 1]);
+            all[local.size()] = out;
+            return all;
+        });
+        NDArray out = kept[kept.length - 1];
+        mids.putAll(local);
+        mids.put("output", out);
+        return out;
+    }
+
+    private NDArray compute(NDArray pixelValues, long[][] gridThw, Map<String, NDArray> mids) {
+        NDManager m = pixelValues.getManager();
+        VisionWindowIndex wi = VisionWindowIndex.of(gridThw, cfg);
+        long n = wi.numPatches();
+        if (pixelValues.getShape().dimension() != 2 || pixelValues.getShape().get(0) != n) {
+            throw new IllegalArgumentException("pixel_values " + pixelValues.getShape() + " does not have the "
+                    + n + " rows of grid_thw " + Arrays.deepToString(gridThw));
+        }
+        int unit = cfg.spatialMergeSize() * cfg.spatialMergeSize();
+        int headDim = cfg.headDim();
+
+        NDArray h = patchEmbed.forward(pixelValues);
+        NDArray pos = m.create(Qwen25VisionRotaryEmbedding.positionIds(gridThw, cfg.spatialMergeSize()), new Shape(n, 2));
+        NDArray angles = rotary.angles(pos);
+        NDArray windowIndex = m.create(wi.windowIndex());
+
+        NDArray hw = toWindowOrder(h, windowIndex, unit);
+        NDArray[] cs = Qwen25VisionRotaryEmbedding.cosSin(toWindowOrder(angles, windowIndex, unit));
+        if (mids != null) {
+            mids.put("patch_embed", h);
+            mids.put("rot_pos_ids", pos);
+            mids.put("rotary_pos_emb", angles);
+            mids.put("window_index", windowIndex);
+            mids.put("cu_window_seqlens_raw", m.create(wi.cuWindowSeqlensRaw()));
+            mids.put("cu_window_seqlens", m.create(wi.cuWindowSeqlens()));
+            mids.put("cu_seqlens", m.create(wi.cuSeqlens()));
+            mids.put("hidden_window_order", hw);
+            mids.put("rope_cos", cs[0]);
+            mids.put("rope_sin", cs[1]);
+        }
+        NDArray cos = cs[0].reshape(n, 1, headDim);
+        NDArray sin = cs[1].reshape(n, 1, headDim);
+        List<Qwen25VLVisionAttention.Run> windowRuns = Qwen25VLVisionAttention.runs(wi.cuWindowSeqlens());
+        List<Qwen25VLVisionAttention.Run> fullRuns = Qwen25VLVisionAttention.runs(wi.cuSeqlens());
+
+        NDArray x = hw;
+        for (int j = 0; j < blocks.size(); j++) {
+            x = blocks.get(j).forward(x, cos, sin, fullAttention.contains(j) ? fullRuns : windowRuns);
+            if (mids != null) {
+                mids.put("block" + j + "_out", x);
+            }
+        }
+        NDArray merged = merger.forward(x);
+        if (mids != null) {
+            mids.put("merger_out_window_order", merged);
+        }
+        return merged.get(m.create(wi.inverse()));
+    }
+
+    /** Rows {@code [N, F]} regrouped by merged token: slot i takes the {@code unit} rows of token {@code index[i]}. */
+    private static NDArray toWindowOrder(NDArray rows, NDArray index, int unit) {
+        Shape s = rows.getShape();
+        return rows.reshape(s.get(0) / unit, unit, s.get(1)).get(index).reshape(s);
     }
 }
