@@ -10,6 +10,7 @@ import dev.step1x.engine.image.ResizeStep1xParity;
 import dev.step1x.engine.mllm.qwen25vl.VisionForwardParity;
 import dev.step1x.engine.sampler.DenoiseCfgParity;
 import dev.step1x.engine.sampler.SamplerEnd2EndParity;
+import dev.step1x.engine.tokenizer.TokenizeParity;
 import dev.step1x.engine.vae.VaeRoundtripParity;
 import java.util.Map;
 
@@ -32,6 +33,7 @@ public final class ParityComponents {
                 // qwen25vl set
                 entry("image_preprocess", ImagePreprocessParity.component(false)),
                 entry("image_preprocess_step1x", ImagePreprocessParity.component(true)),
-                entry("vision_forward", VisionForwardParity.component()));
+                entry("vision_forward", VisionForwardParity.component()),
+                entry("tokenize", TokenizeParity.component()));
     }
 }
