@@ -7,6 +7,7 @@ import dev.step1x.engine.connector.ConnectorForwardParity;
 import dev.step1x.engine.dit.DitForwardParity;
 import dev.step1x.engine.image.ImagePreprocessParity;
 import dev.step1x.engine.image.ResizeStep1xParity;
+import dev.step1x.engine.mllm.qwen25vl.FullForwardParity;
 import dev.step1x.engine.mllm.qwen25vl.VisionForwardParity;
 import dev.step1x.engine.sampler.DenoiseCfgParity;
 import dev.step1x.engine.sampler.SamplerEnd2EndParity;
@@ -34,6 +35,9 @@ public final class ParityComponents {
                 entry("image_preprocess", ImagePreprocessParity.component(false)),
                 entry("image_preprocess_step1x", ImagePreprocessParity.component(true)),
                 entry("vision_forward", VisionForwardParity.component()),
-                entry("tokenize", TokenizeParity.component()));
+                entry("tokenize", TokenizeParity.component()),
+                entry("full_forward", FullForwardParity.component()),
+                entry("full_forward_bang", FullForwardParity.component()),
+                entry("full_forward_step1x", FullForwardParity.component()));
     }
 }

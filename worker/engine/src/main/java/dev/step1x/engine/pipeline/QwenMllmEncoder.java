@@ -1,22 +1,97 @@
 package dev.step1x.engine.pipeline;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.image.Qwen2VLImageProcessor;
+import dev.step1x.engine.image.QwenVlUtils;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
+import dev.step1x.engine.mllm.qwen25vl.Step1XEmbedder;
+import dev.step1x.engine.nn.Scoped;
+import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.Step1XPrompt;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Qwen2.5-VL as Step1X-Edit's text conditioning (being wired: the Qwen modules land with issue 4). */
+/**
+ * Qwen2.5-VL as Step1X-Edit's text conditioning ({@code Qwen25VL_7b_Embedder}): the resized reference
+ * goes through qwen_vl_utils' pre-resize and the processor with Step1X's pixel limits, each prompt is
+ * rendered and tokenized with the quote-splitting rule, and the last hidden states after the first 217
+ * positions (up to 640) become the conditioning. The vision tower runs once per request; both prompts
+ * of the request reuse its features.
+ */
 final class QwenMllmEncoder implements MllmEncoder {
 
+    private final QwenTokenizer tokenizer;
+    private final Step1XPrompt prompt;
+    private final Step1XEmbedder embedder;
+    private final Qwen2VLImageProcessor processor = Qwen2VLImageProcessor.step1x();
+
+    private QwenMllmEncoder(QwenTokenizer tokenizer, Qwen25VLModel model) {
+        this.tokenizer = tokenizer;
+        this.prompt = new Step1XPrompt(tokenizer);
+        this.embedder = new Step1XEmbedder(model);
+    }
+
     static QwenMllmEncoder load(NDManager manager, ModelDirectory dir) {
-        throw new UnsupportedOperationException("Qwen2.5-VL encoder not wired yet");
+        try {
+            QwenTokenizer tokenizer = QwenTokenizer.load(dir.tokenizerFile());
+            try {
+                tokenizer.checkAgainst(dir.qwenConfig());
+                return new QwenMllmEncoder(tokenizer, Qwen25VLModel.load(manager, dir.qwenDir(), dir.qwenConfig()));
+            } catch (IOException | RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
     public Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
             List<String> negativePrompts) {
-        throw new UnsupportedOperationException("Qwen2.5-VL encoder not wired yet");
+        int n = images.size();
+        NDArray[] out = Scoped.runAll(() -> {
+            List<NDArray> cond = new ArrayList<>();
+            List<NDArray> uncond = new ArrayList<>();
+            List<NDArray> condMask = new ArrayList<>();
+            List<NDArray> uncondMask = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                // to_pil_image of the resized u8 reference is lossless; then qwen_vl_utils and the processor
+                Qwen2VLImageProcessor.Result pixels = processor.preprocess(manager, QwenVlUtils.fetchImage(images.get(i)));
+                long[][] grid = {pixels.gridThw()};
+                int imageTokens = (int) processor.numImageTokens(pixels.gridThw());
+                NDArray ids = ids(manager, instructions.get(i), imageTokens);
+                NDArray negIds = ids(manager, negativePrompts.get(i), imageTokens);
+                Step1XEmbedder.Output o = embedder.embed(List.of(ids, negIds), pixels.pixelValues(), grid);
+                cond.add(o.embs().get("0:1"));
+                uncond.add(o.embs().get("1:2"));
+                condMask.add(o.masks().get("0:1"));
+                uncondMask.add(o.masks().get("1:2"));
+            }
+            // rows [0, N): instructions; rows [N, 2N): negative prompts
+            List<NDArray> rows = new ArrayList<>(cond);
+            rows.addAll(uncond);
+            List<NDArray> masks = new ArrayList<>(condMask);
+            masks.addAll(uncondMask);
+            return new NDArray[] {NDArrays.concat(new NDList(rows), 0), NDArrays.concat(new NDList(masks), 0)};
+        });
+        return new Conditioning(out[0], out[1]);
+    }
+
+    private NDArray ids(NDManager manager, String text, int imageTokens) {
+        long[] ids = prompt.tokenize(text, imageTokens).step1xIds();
+        return manager.create(ids, new Shape(1, ids.length));
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        tokenizer.close();
+    }
 }

@@ -89,15 +89,39 @@ public final class Step1XEditPipeline implements EditEngine {
         if (inputs.isEmpty()) {
             return List.of();
         }
-        BucketKey bucket = inputs.get(0).bucket();
-        for (EditInput in : inputs) {
-            if (!in.bucket().equals(bucket)) {
-                throw new IllegalArgumentException("one batch holds one bucket: " + bucket + " vs " + in.bucket());
-            }
+        BucketKey bucket = bucketOf(inputs);
+        StageClock clock = new StageClock(progress);
+        float[] all = generate(inputs, bucket, clock);
+        int n = inputs.size();
+        int h = bucket.height();
+        int w = bucket.width();
+        // 13. to_pil_image (x·255 truncated), back to the original size (BICUBIC), encode
+        clock.start("encode");
+        int per = 3 * h * w;
+        List<RgbImage> images = new ArrayList<>();
+        List<byte[]> bytes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            float[] chw = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);
+            EditInput in = inputs.get(i);
+            RgbImage out = Step1XResize.resizeOutput(chw, w, h, in.image().width(), in.image().height());
+            images.add(out);
+            bytes.add(encode(out, in.encoding()));
         }
+        Map<String, Double> ms = clock.finish();
+        long peak = peakResidentBytes();
+        List<EditOutput> outputs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ImageEncoding enc = inputs.get(i).encoding();
+            outputs.add(new EditOutput(images.get(i), bytes.get(i), enc == null ? null : enc.format().contentType(),
+                    bucket, ms, n, peak));
+        }
+        return outputs;
+    }
+
+    /** Stages 1–12 for one bucket: the decoded images in [0, 1], [N, 3, h, w] flattened (package-private for tests). */
+    synchronized float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock) {
         Step1XEdit dit = dit(bucket.version());
         int n = inputs.size();
-        StageClock clock = new StageClock(progress);
         try (NDManager m = models.newSubManager()) {
             // 1. Resize the reference: area ~ size_level², aspect kept, multiples of 16 (v1.0 BICUBIC, v1.1 LANCZOS)
             clock.start("resize");
@@ -143,38 +167,25 @@ public final class Step1XEditPipeline implements EditEngine {
             NDArray packed = Denoiser.denoise(Packing.pack(noise), Packing.pack(refLatents), timesteps, guidance,
                     bucket.version(), (img, tVec, step) -> {
                         NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, null);
-                        progress.step(step + 1, timesteps.length - 1);
+                        clock.progress().step(step + 1, timesteps.length - 1);
                         return v;
                     }, null);
 
             // 11. Unpack; 12. decode, clamp to [-1, 1], to [0, 1]
             clock.start("vaeDecode");
             NDArray decoded = ae.decode(Packing.unpack(packed, gridH, gridW));
-            NDArray image01 = decoded.clip(-1f, 1f).mul(0.5f).add(0.5f);
-
-            // 13. to_pil_image (x·255 truncated), back to the original size (BICUBIC), encode
-            clock.start("encode");
-            float[] all = image01.toFloatArray();
-            int per = 3 * h * w;
-            List<RgbImage> images = new ArrayList<>();
-            List<byte[]> bytes = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                float[] chw = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);
-                EditInput in = inputs.get(i);
-                RgbImage out = Step1XResize.resizeOutput(chw, w, h, in.image().width(), in.image().height());
-                images.add(out);
-                bytes.add(encode(out, in.encoding()));
-            }
-            Map<String, Double> ms = clock.finish();
-            long peak = peakResidentBytes();
-            List<EditOutput> outputs = new ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                ImageEncoding enc = inputs.get(i).encoding();
-                outputs.add(new EditOutput(images.get(i), bytes.get(i), enc == null ? null : enc.format().contentType(),
-                        bucket, ms, n, peak));
-            }
-            return outputs;
+            return decoded.clip(-1f, 1f).mul(0.5f).add(0.5f).toFloatArray();
         }
+    }
+
+    static BucketKey bucketOf(List<EditInput> inputs) {
+        BucketKey bucket = inputs.get(0).bucket();
+        for (EditInput in : inputs) {
+            if (!in.bucket().equals(bucket)) {
+                throw new IllegalArgumentException("one batch holds one bucket: " + bucket + " vs " + in.bucket());
+            }
+        }
+        return bucket;
     }
 
     private Step1XEdit dit(ModelVersion version) {
@@ -240,7 +251,7 @@ public final class Step1XEditPipeline implements EditEngine {
     }
 
     /** Wall time per stage of one batch. */
-    private static final class StageClock {
+    static final class StageClock {
         private final EditProgress progress;
         private final Map<String, Double> ms = new LinkedHashMap<>();
         private final long begin = System.nanoTime();
@@ -249,6 +260,10 @@ public final class Step1XEditPipeline implements EditEngine {
 
         StageClock(EditProgress progress) {
             this.progress = progress;
+        }
+
+        EditProgress progress() {
+            return progress;
         }
 
         void start(String stage) {
