@@ -11,6 +11,8 @@ import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.EmbedND;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
 import dev.step1x.engine.nn.RandomParams;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.sampler.Denoiser;
@@ -34,17 +36,18 @@ import java.util.function.Supplier;
 final class Bench {
 
     /** One benchmark configuration (field names follow ../shared/bench/configs.json). */
-    record Config(String name, Step1XParams dit, Qwen2ConnectorConfig connector, AutoEncoderParams ae, int batch,
+    record Config(String name, String qwenConfigResource, Step1XParams dit, Qwen2ConnectorConfig connector,
+            AutoEncoderParams ae, int batch,
             int latentH, int latentW, int txtLen, int[] txtValid, int encodeH, int encodeW, int decodeH, int decodeW,
             double officialDitMs, double officialEncodeMs, double officialDecodeMs) {}
 
-    static final Config TINY = new Config("tiny",
+    static final Config TINY = new Config("tiny", "/dev/step1x/engine/demo/qwen_config.json",
             new Step1XParams(64, 64, 768, 128, 64, 4.0, 2, 2, 2, List.of(8, 12, 12), 10000, true),
             new Qwen2ConnectorConfig(40, 128, 2, 2, false),
             new AutoEncoderParams(256, 3, 32, 3, List.of(1, 2, 4, 4), 1, 16, 0.3611, 0.1159),
             2, 8, 12, 7, new int[] {7, 4}, 64, 96, 8, 12, 8.6, 10.2, 31.0);
 
-    static final Config SMALL = new Config("small",
+    static final Config SMALL = new Config("small", "/dev/step1x/engine/demo/small/qwen_config.json",
             new Step1XParams(64, 64, 768, 512, 512, 4.0, 8, 4, 8, List.of(16, 24, 24), 10000, true),
             new Qwen2ConnectorConfig(40, 512, 4, 2, false),
             new AutoEncoderParams(256, 3, 64, 3, List.of(1, 2, 4, 4), 2, 16, 0.3611, 0.1159),
@@ -127,7 +130,36 @@ final class Bench {
             rows.add(time(c, "sampler step", ditShape + " cfg", ditGflop(c), 0,
                     () -> Denoiser.denoise(x, ref, new double[] {0.8, 0.6}, guidance, ModelVersion.V1_1,
                             (in, tv, step) -> dit.forward(in, pe, tv, llm, tv, mask, null), null)));
+            rows.addAll(benchQwen(c, m));
         }
+        return rows;
+    }
+
+    /** Vision tower on a Step1X-size image (28x40 patches) and the decoder on a 520-token prompt. */
+    private List<Row> benchQwen(Config c, NDManager m) {
+        Qwen25VLConfig cfg;
+        try (var in = Bench.class.getResourceAsStream(c.qwenConfigResource())) {
+            cfg = Qwen25VLConfig.fromJson(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Qwen25VLModel qwen = new Qwen25VLModel(new RandomParams(m, DataType.FLOAT32), cfg);
+        long[][] grid = {{1, 28, 40}};
+        int patches = 28 * 40;
+        NDArray pixels = m.randomNormal(new Shape(patches, cfg.visionConfig().patchFeatures()));
+        int promptLen = 520;
+        long[] ids = new long[promptLen];
+        for (int i = 0; i < promptLen; i++) {
+            ids[i] = 1000 + (i * 7919L) % 50000; // plain text tokens
+        }
+        NDArray input = m.create(ids, new Shape(1, promptLen));
+        List<Row> rows = new ArrayList<>();
+        Row vision = time(c, "qwen vision", patches + " patches", 0, 0, () -> qwen.encodeImages(pixels, grid));
+        rows.add(vision);
+        Row decoder = time(c, "qwen decoder", promptLen + " tokens", 0, 0, () -> qwen.forward(input, null, null, null));
+        rows.add(decoder);
+        out.printf(Locale.ROOT, "%s qwen: vision %.0f patches/s, decoder %.0f tokens/s (prefill)%n", c.name(),
+                patches / (vision.medianMs() / 1000), promptLen / (decoder.medianMs() / 1000));
         return rows;
     }
 

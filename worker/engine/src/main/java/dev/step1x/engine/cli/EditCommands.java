@@ -37,9 +37,14 @@ final class EditCommands {
         if (tokenizer == null) {
             tokenizer = QwenTokenizer.defaultTestTokenizerPath();
         }
+        DemoModel.Size size = switch (o.string("--size", "tiny")) {
+            case "tiny" -> DemoModel.Size.TINY;
+            case "small" -> DemoModel.Size.SMALL;
+            default -> throw new CliOptions.UsageException("--size must be tiny or small, got '" + o.string("--size", "") + "'");
+        };
         EngineRuntime rt = EngineRuntime.start(options);
         long start = System.nanoTime();
-        ModelDirectory model = DemoModel.write(rt, dir, tokenizer);
+        ModelDirectory model = DemoModel.write(rt, dir, tokenizer, size);
         out.printf(Locale.ROOT, "demo model written to %s in %.1f s (versions %s)%n", model.root(),
                 (System.nanoTime() - start) / 1e9, model.ditFiles().keySet().stream().map(ModelVersion::label).toList());
         out.println("its weights are random: edits run through every stage of the real model but the pictures are meaningless");

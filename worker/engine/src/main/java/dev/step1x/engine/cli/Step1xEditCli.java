@@ -1,11 +1,13 @@
 package dev.step1x.engine.cli;
 
+import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.parity.ParityComponents;
 import dev.step1x.engine.parity.ParityPaths;
 import dev.step1x.engine.parity.ParityRunner;
 import dev.step1x.engine.runtime.EngineBuildInfo;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.runtime.EngineUnavailableException;
+import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +28,14 @@ public final class Step1xEditCli {
               parity   run the golden parity sets and print a table (case, tensor, max abs diff, tolerance, status)
                          --dir DIR     parity directory (default: ../shared/parity beside the repository)
                          --strict      also fail when a case is NOT IMPLEMENTED
-              bench    ms per component (connector, DiT forward, VAE encode/decode, sampler step) at float32
+              bench    ms per component (connector, DiT forward, VAE encode/decode, sampler step, Qwen vision
+                       and decoder) at float32 on random weights
                          --config tiny|small|all (default all)   --iterations N (default 5)
+                       or whole edits on a model directory, s/edit and ms per stage per batch size:
+                         --model DIR [--batches 1,2,4] [--size-level 512] [--steps 28] [--version v1.1]
               demo-model  write a tiny demo model in the official layout (random weights: meaningless pictures)
                          --out DIR     where to write it   --tokenizer FILE  Qwen tokenizer.json (default: the npm one)
+                         --size tiny|small   tiny = the parity configuration, small = the bench's (default tiny)
               edit     edit one image
                          --model DIR --image IN --instruction TEXT --out OUT.png|.jpg
                          [--negative TEXT] [--size-level 512] [--steps 28] [--guidance 6.0] [--seed N]
@@ -52,9 +58,9 @@ public final class Step1xEditCli {
     static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads");
     static final Map<String, Set<String>> VALUE_OPTIONS = Map.of(
             "parity", Set.of("--dir"),
-            "bench", Set.of("--config", "--iterations"),
+            "bench", Set.of("--config", "--iterations", "--model", "--size-level", "--steps", "--batches", "--version"),
             "info", Set.of(),
-            "demo-model", Set.of("--out", "--tokenizer"),
+            "demo-model", Set.of("--out", "--tokenizer", "--size"),
             "edit", Set.of("--model", "--image", "--instruction", "--negative", "--out", "--size-level", "--steps",
                     "--guidance", "--seed", "--version", "--max-pixels"));
     static final Map<String, Set<String>> FLAG_OPTIONS = Map.of("parity", Set.of("--strict"));
@@ -98,6 +104,27 @@ public final class Step1xEditCli {
                     yield 0;
                 }
                 case "bench" -> {
+                    if (o.string("--model", null) != null) {
+                        List<Integer> batches = new java.util.ArrayList<>();
+                        for (String b : o.string("--batches", "1,2,4").split(",")) {
+                            try {
+                                batches.add(Integer.parseInt(b.trim()));
+                            } catch (NumberFormatException e) {
+                                throw new CliOptions.UsageException("--batches needs integers like 1,2,4, got '" + b + "'");
+                            }
+                        }
+                        ModelVersion version;
+                        try {
+                            version = ModelVersion.parse(o.string("--version", "v1.1"));
+                        } catch (IllegalArgumentException e) {
+                            throw new CliOptions.UsageException("--version: " + e.getMessage());
+                        }
+                        try (Step1XEditPipeline engine = Step1XEditPipeline.open(Path.of(o.string("--model", null)), options)) {
+                            EndToEndBench.run(engine, o.integer("--size-level", 512, 64, 2048),
+                                    o.integer("--steps", 28, 1, 100), version, batches, out);
+                        }
+                        yield 0;
+                    }
                     String config = o.string("--config", "all");
                     if (!List.of("tiny", "small", "all").contains(config)) {
                         throw new CliOptions.UsageException("--config must be tiny, small or all, got '" + config + "'");

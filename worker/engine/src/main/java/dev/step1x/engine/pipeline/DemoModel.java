@@ -38,14 +38,30 @@ public final class DemoModel {
 
     private DemoModel() {}
 
+    /** The demo sizes: "tiny" (the parity configuration) and "small" (the bench's small configuration). */
+    public enum Size {
+        TINY(""), SMALL("small/");
+
+        private final String resources;
+
+        Size(String resources) {
+            this.resources = resources;
+        }
+    }
+
     public static ModelDirectory write(EngineRuntime runtime, Path out, Path tokenizerJson) throws IOException {
+        return write(runtime, out, tokenizerJson, Size.TINY);
+    }
+
+    public static ModelDirectory write(EngineRuntime runtime, Path out, Path tokenizerJson, Size size) throws IOException {
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IOException("tokenizer " + tokenizerJson + " not found (run bin/fetch-qwen-tokenizer)");
         }
         Files.createDirectories(out.resolve(ModelDirectory.QWEN_DIR));
-        Path ditConfig = copyResource("dit_config.json", out.resolve(ModelDirectory.DIT_CONFIG));
-        Path vaeConfig = copyResource("vae_config.json", out.resolve(ModelDirectory.VAE_CONFIG));
-        Path qwenConfig = copyResource("qwen_config.json", out.resolve(ModelDirectory.QWEN_DIR).resolve("config.json"));
+        Path ditConfig = copyResource(size.resources + "dit_config.json", out.resolve(ModelDirectory.DIT_CONFIG));
+        Path vaeConfig = copyResource(size.resources + "vae_config.json", out.resolve(ModelDirectory.VAE_CONFIG));
+        Path qwenConfig = copyResource(size.resources + "qwen_config.json",
+                out.resolve(ModelDirectory.QWEN_DIR).resolve("config.json"));
         Files.copy(tokenizerJson, out.resolve(ModelDirectory.QWEN_DIR).resolve("tokenizer.json"),
                 StandardCopyOption.REPLACE_EXISTING);
         Step1XParams dit = Step1XParams.fromJson(ditConfig);
