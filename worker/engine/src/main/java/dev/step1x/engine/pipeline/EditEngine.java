@@ -9,8 +9,13 @@ import java.util.List;
  */
 public interface EditEngine extends AutoCloseable {
 
-    /** Runs one batch; every input must have the same {@link EditInput#bucket()}. */
+    /** Runs one batch; every input must have the same {@link #bucketOf}. */
     List<EditOutput> edit(List<EditInput> inputs);
+
+    /** The bucket this engine runs a request in (differs from {@link EditInput#bucket()} with aspect snapping). */
+    default BucketKey bucketOf(EditInput input) {
+        return input.bucket();
+    }
 
     /** Short description: model directory, versions, device, dtype. */
     String describe();

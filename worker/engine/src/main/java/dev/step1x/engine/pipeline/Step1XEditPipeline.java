@@ -8,6 +8,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.dit.EmbedND;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.image.ImageFiles;
+import dev.step1x.engine.image.PillowResize;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.image.Step1XResize;
 import dev.step1x.engine.runtime.EngineRuntime;
@@ -48,6 +49,7 @@ public final class Step1XEditPipeline implements EditEngine {
     private final Map<ModelVersion, Step1XEdit> dits = new EnumMap<>(ModelVersion.class);
     private final MllmEncoder mllm;
     private final DataType dtype = DataType.FLOAT32;
+    private boolean aspectSnapping;
 
     Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, Function<NDManager, MllmEncoder> mllmFactory)
             throws IOException {
@@ -74,6 +76,20 @@ public final class Step1XEditPipeline implements EditEngine {
         return model;
     }
 
+    /** Off by default (exact official behaviour); see {@link AspectSnap}. */
+    public void setAspectSnapping(boolean on) {
+        this.aspectSnapping = on;
+    }
+
+    @Override
+    public BucketKey bucketOf(EditInput in) {
+        if (!aspectSnapping) {
+            return in.bucket();
+        }
+        Step1XResize.Size s = AspectSnap.snap(in.image().width(), in.image().height(), in.sizeLevel());
+        return new BucketKey(in.version(), s.height(), s.width(), in.steps());
+    }
+
     @Override
     public String describe() {
         return "Step1X-Edit " + model.ditFiles().keySet().stream().map(ModelVersion::label).toList() + " from "
@@ -89,7 +105,7 @@ public final class Step1XEditPipeline implements EditEngine {
         if (inputs.isEmpty()) {
             return List.of();
         }
-        BucketKey bucket = bucketOf(inputs);
+        BucketKey bucket = commonBucket(inputs);
         StageClock clock = new StageClock(progress);
         float[] all = generate(inputs, bucket, clock);
         int n = inputs.size();
@@ -127,7 +143,9 @@ public final class Step1XEditPipeline implements EditEngine {
             clock.start("resize");
             List<RgbImage> resized = new ArrayList<>();
             for (EditInput in : inputs) {
-                resized.add(Step1XResize.resizeInput(in.image(), in.sizeLevel(), in.version()));
+                resized.add(aspectSnapping
+                        ? PillowResize.resize(in.image(), bucket.width(), bucket.height(), Step1XResize.inputFilter(in.version()))
+                        : Step1XResize.resizeInput(in.image(), in.sizeLevel(), in.version()));
             }
             int h = bucket.height();
             int w = bucket.width();
@@ -196,11 +214,11 @@ public final class Step1XEditPipeline implements EditEngine {
         return ai.djl.ndarray.NDArrays.concat(parts, 0);
     }
 
-    static BucketKey bucketOf(List<EditInput> inputs) {
-        BucketKey bucket = inputs.get(0).bucket();
+    BucketKey commonBucket(List<EditInput> inputs) {
+        BucketKey bucket = bucketOf(inputs.get(0));
         for (EditInput in : inputs) {
-            if (!in.bucket().equals(bucket)) {
-                throw new IllegalArgumentException("one batch holds one bucket: " + bucket + " vs " + in.bucket());
+            if (!bucketOf(in).equals(bucket)) {
+                throw new IllegalArgumentException("one batch holds one bucket: " + bucket + " vs " + bucketOf(in));
             }
         }
         return bucket;

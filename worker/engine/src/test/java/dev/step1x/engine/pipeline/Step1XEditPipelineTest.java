@@ -123,4 +123,46 @@ class Step1XEditPipelineTest {
                 input(picture(128, 64, 0), "b", 6f, 1, ModelVersion.V1_1))))
                 .hasMessageContaining("one batch holds one bucket");
     }
+
+    @Test
+    void aspectSnappingSharesBucketsAndIsOffByDefault() {
+        EditInput a = new EditInput(picture(1000, 760, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
+        EditInput b = new EditInput(picture(1024, 768, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
+        assertThat(engine.bucketOf(a)).isEqualTo(a.bucket());
+        assertThat(a.bucket()).isNotEqualTo(b.bucket());
+        try {
+            engine.setAspectSnapping(true);
+            assertThat(engine.bucketOf(a)).isEqualTo(engine.bucketOf(b));
+            EditInput portrait = input(picture(100, 150, 0), "x", 6f, 1, ModelVersion.V1_1);
+            assertThat(engine.bucketOf(portrait).height()).isGreaterThan(engine.bucketOf(portrait).width());
+        } finally {
+            engine.setAspectSnapping(false);
+        }
+    }
+
+    /** How much snapping changes the demo model's outputs (printed for the closing note; sizes are unchanged). */
+    @Test
+    void aspectSnappingChangesOutputsOnlyThroughTheStretch() {
+        RgbImage[] pictures = {picture(100, 150, 0), picture(150, 100, 20), picture(110, 100, 40)};
+        for (RgbImage p : pictures) {
+            EditInput in = input(p, "add a hat", 6f, 5, ModelVersion.V1_1);
+            RgbImage exact = engine.edit(List.of(in)).get(0).image();
+            RgbImage snapped;
+            try {
+                engine.setAspectSnapping(true);
+                snapped = engine.edit(List.of(in)).get(0).image();
+            } finally {
+                engine.setAspectSnapping(false);
+            }
+            assertThat(snapped.width()).isEqualTo(p.width());
+            assertThat(snapped.height()).isEqualTo(p.height());
+            long sum = 0;
+            for (int i = 0; i < exact.data().length; i++) {
+                sum += Math.abs((exact.data()[i] & 0xff) - (snapped.data()[i] & 0xff));
+            }
+            System.out.printf("aspect snapping %dx%d: bucket %s -> %s, mean |diff| %.2f, max %d (uint8)%n", p.width(),
+                    p.height(), in.bucket(), AspectSnap.snap(p.width(), p.height(), 64), (double) sum / exact.data().length,
+                    (int) maxDiff(exact, snapped));
+        }
+    }
 }
