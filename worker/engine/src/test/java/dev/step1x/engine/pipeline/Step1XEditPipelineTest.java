@@ -126,7 +126,7 @@ class Step1XEditPipelineTest {
 
     @Test
     void aspectSnappingSharesBucketsAndIsOffByDefault() {
-        EditInput a = new EditInput(picture(1000, 760, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
+        EditInput a = new EditInput(picture(1000, 730, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
         EditInput b = new EditInput(picture(1024, 768, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
         assertThat(engine.bucketOf(a)).isEqualTo(a.bucket());
         assertThat(a.bucket()).isNotEqualTo(b.bucket());
