@@ -2,15 +2,32 @@ package dev.step1x.worker;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import sun.misc.Signal;
 
 /**
- * The Kafka-fed edit worker. Ingest, batching, storage and publishing arrive with the worker issue;
- * today the application exposes health and Prometheus metrics around the engine module.
+ * The Kafka-fed Step1X-Edit worker: requests from {@code image-edit.requests}, inputs and outputs in S3,
+ * results on {@code image-edit.results}. On SIGTERM (or SIGINT) it drains (stops consuming, finishes the
+ * batch in flight, publishes, commits, leaves the group) and exits with status 0.
  */
 @SpringBootApplication
 public class WorkerApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(WorkerApplication.class, args);
+        ConfigurableApplicationContext context = SpringApplication.run(WorkerApplication.class, args);
+        exitCleanlyOn(context, "TERM");
+        exitCleanlyOn(context, "INT");
+    }
+
+    /** Replaces the JVM's default handler (exit 143) by a drain and exit 0. */
+    static void exitCleanlyOn(ConfigurableApplicationContext context, String signal) {
+        try {
+            Signal.handle(new Signal(signal), s -> {
+                Thread t = new Thread(() -> System.exit(SpringApplication.exit(context)), "step1x-shutdown");
+                t.start();
+            });
+        } catch (IllegalArgumentException e) {
+            // signal not available on this platform: keep the JVM default
+        }
     }
 }

@@ -28,9 +28,9 @@ public record BucketKey(ModelVersion version, int height, int width, int steps) 
         return new BucketKey(version, s.height(), s.width(), steps);
     }
 
-    /** Stable text form, e.g. {@code v1.1/512x768/28}: used in metrics, results and logs. */
+    /** The wire form used in results, metrics and logs (the contracts' {@code bucketKey}): {@code v1.1:880x1184:28}, version:HxW:steps. */
     @Override
     public String toString() {
-        return version.label() + "/" + height + "x" + width + "/" + steps;
+        return version.label() + ":" + height + "x" + width + ":" + steps;
     }
 }

@@ -1,0 +1,250 @@
+package dev.step1x.worker.config;
+
+import dev.step1x.worker.batching.Batcher;
+import dev.step1x.worker.batching.BucketKeys;
+import dev.step1x.worker.engine.SimulatedEditEngine;
+import dev.step1x.worker.ingest.ConsumptionGate;
+import dev.step1x.worker.ingest.IngestHandler;
+import dev.step1x.worker.ingest.OffsetTracker;
+import dev.step1x.worker.lifecycle.DrainLifecycle;
+import dev.step1x.worker.lifecycle.InferenceLoop;
+import dev.step1x.worker.lifecycle.WorkerHealth;
+import dev.step1x.worker.metrics.MetricsSnapshotter;
+import dev.step1x.worker.metrics.WorkerMeters;
+import dev.step1x.worker.metrics.WorkerStats;
+import dev.step1x.worker.pipeline.EditPipeline;
+import dev.step1x.worker.pipeline.InputInspector;
+import dev.step1x.worker.pipeline.WorkItem;
+import dev.step1x.worker.publish.ResultSink;
+import dev.step1x.worker.publish.StreamBridgeResultSink;
+import dev.step1x.worker.publish.Threads;
+import dev.step1x.worker.storage.ObjectStore;
+import dev.step1x.worker.storage.ResilientObjectStore;
+import dev.step1x.worker.storage.S3ObjectStore;
+import dev.step1x.worker.storage.StorageException;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadRegistry;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.cloud.stream.binder.kafka.KafkaBindingRebalanceListener;
+import org.springframework.cloud.stream.binder.kafka.KafkaListenerContainerCustomizer;
+import org.springframework.cloud.stream.binder.kafka.support.ConsumerConfigCustomizer;
+import org.springframework.cloud.stream.function.StreamBridge;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.support.Acknowledgment;
+import org.springframework.messaging.Message;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** Wires the worker: storage, batching, the pipeline, the Kafka binding's consumer, lifecycle and metrics. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(WorkerProperties.class)
+public class WorkerConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
+
+    @Bean
+    Clock workerClock() {
+        return Clock.systemUTC();
+    }
+
+    // ------------------------------------------------------------------ storage
+
+    @Bean(destroyMethod = "close")
+    S3Client s3Client(WorkerProperties props) {
+        return S3ObjectStore.client(props.getStorage());
+    }
+
+    @Bean
+    ResilientObjectStore objectStore(S3Client s3, WorkerProperties props, MeterRegistry meters, ConsumptionGate gate) {
+        WorkerProperties.Storage s = props.getStorage();
+        RetryRegistry retries = RetryRegistry.of(RetryConfig.custom()
+                .maxAttempts(s.getRetry().getMaxAttempts())
+                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(s.getRetry().getInitialBackoff(),
+                        s.getRetry().getMultiplier(), 0.25))
+                .retryOnException(WorkerConfiguration::isTransient)
+                .build());
+        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+                .failureRateThreshold(s.getCircuitBreaker().getFailureRateThreshold())
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(s.getCircuitBreaker().getSlidingWindowSize())
+                .minimumNumberOfCalls(s.getCircuitBreaker().getMinimumNumberOfCalls())
+                .waitDurationInOpenState(s.getCircuitBreaker().getWaitInOpenState())
+                .permittedNumberOfCallsInHalfOpenState(s.getCircuitBreaker().getPermittedCallsInHalfOpenState())
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                .recordException(WorkerConfiguration::isTransient)
+                .build());
+        BulkheadRegistry bulkheads = BulkheadRegistry.of(BulkheadConfig.custom()
+                .maxConcurrentCalls(s.getBulkhead().getMaxConcurrentCalls())
+                .maxWaitDuration(s.getBulkhead().getMaxWait())
+                .build());
+        TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(meters);
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
+        TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(meters);
+        Retry retry = retries.retry("s3");
+        CircuitBreaker breaker = breakers.circuitBreaker("s3");
+        Bulkhead bulkhead = bulkheads.bulkhead("s3");
+        // An open breaker is an outage: stop taking records until it closes again (nothing is dead-lettered).
+        breaker.getEventPublisher().onStateTransition(e -> {
+            log.warn("S3 circuit breaker: {}", e.getStateTransition());
+            switch (e.getStateTransition().getToState()) {
+                case OPEN, FORCED_OPEN -> gate.pause(ConsumptionGate.Reason.STORAGE_OUTAGE);
+                case CLOSED, DISABLED -> gate.resume(ConsumptionGate.Reason.STORAGE_OUTAGE);
+                default -> { }
+            }
+        });
+        return new ResilientObjectStore(new S3ObjectStore(s3, s), retry, breaker, bulkhead, meters);
+    }
+
+    private static boolean isTransient(Throwable t) {
+        return t instanceof StorageException se && se.kind() == StorageException.Kind.TRANSIENT;
+    }
+
+    // ------------------------------------------------------------------ pipeline
+
+    @Bean
+    ConsumptionGate consumptionGate() {
+        return new ConsumptionGate();
+    }
+
+    @Bean
+    OffsetTracker<Acknowledgment> offsetTracker() {
+        return new OffsetTracker<>(Acknowledgment::acknowledge);
+    }
+
+    @Bean
+    WorkerStats workerStats() {
+        return new WorkerStats();
+    }
+
+    @Bean
+    Batcher<WorkItem> batcher(WorkerProperties props, Clock clock) {
+        WorkerProperties.Batching b = props.getBatching();
+        double quantum = b.getDrrQuantum() > 0 ? b.getDrrQuantum() : b.getMaxBatchRows();
+        return new Batcher<>(key -> {
+            Integer override = b.getMaxRowsByBucket().get(key.toString());
+            if (override != null) {
+                return override;
+            }
+            int rows = b.getMaxBatchRows();
+            if (b.getMaxBatchPixels() > 0) {
+                rows = (int) Math.min(rows, Math.max(1, b.getMaxBatchPixels() / ((long) key.height() * key.width())));
+            }
+            return rows;
+        }, b.getMaxDelay(), quantum, System::nanoTime, clock);
+    }
+
+    @Bean(destroyMethod = "close")
+    StreamBridgeResultSink resultSink(StreamBridge bridge, WorkerProperties props) {
+        return new StreamBridgeResultSink(bridge, props.resolvedId(), Math.max(2, props.getBatching().getUploadThreads()));
+    }
+
+    @Bean(destroyMethod = "close")
+    EditPipeline editPipeline(WorkerProperties props, ObjectStore store, Batcher<WorkItem> batcher, ResultSink sink,
+            WorkerStats stats, MeterRegistry meters, Clock clock) {
+        return new EditPipeline(props, store, new InputInspector(props.getLimits()), batcher, sink, stats, meters, clock);
+    }
+
+    @Bean
+    IngestHandler ingestHandler(OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, EditPipeline pipeline,
+            ResultSink sink, WorkerStats stats, MeterRegistry meters, WorkerProperties props) {
+        return new IngestHandler(tracker, gate, pipeline, sink, stats, meters, props.getBatching().getMaxInFlight());
+    }
+
+    /** The request binding's function (spring.cloud.function.definition=ingest). */
+    @Bean
+    Consumer<Message<byte[]>> ingest(IngestHandler handler) {
+        return handler::accept;
+    }
+
+    // ------------------------------------------------------------------ Kafka
+
+    @Bean
+    ConsumerConfigCustomizer workerConsumerConfig(WorkerProperties props) {
+        return KafkaCustomizations.consumerConfig(props);
+    }
+
+    @Bean
+    KafkaListenerContainerCustomizer workerContainerCustomizer(WorkerProperties props, ConsumptionGate gate,
+            @Value("${spring.cloud.stream.bindings.ingest-in-0.destination:image-edit.requests}") String destination) {
+        return KafkaCustomizations.container(props, gate, destination);
+    }
+
+    @Bean
+    KafkaBindingRebalanceListener workerRebalanceListener(OffsetTracker<Acknowledgment> tracker) {
+        return KafkaCustomizations.rebalance(tracker);
+    }
+
+    // ------------------------------------------------------------------ lifecycle and health
+
+    @Bean(destroyMethod = "closeEngine")
+    InferenceLoop inferenceLoop(WorkerProperties props, EditPipeline pipeline, ConsumptionGate gate) {
+        return new InferenceLoop(props, pipeline, gate);
+    }
+
+    @Bean
+    DrainLifecycle drainLifecycle(WorkerProperties props, ConsumptionGate gate, IngestHandler ingest, InferenceLoop loop,
+            EditPipeline pipeline, ResultSink sink, OffsetTracker<Acknowledgment> tracker, ApplicationContext context) {
+        return new DrainLifecycle(props, gate, ingest, loop, pipeline, sink, tracker, context);
+    }
+
+    @Bean
+    HealthIndicator engineHealthIndicator(InferenceLoop loop) {
+        return WorkerHealth.readiness(loop);
+    }
+
+    @Bean
+    HealthIndicator inferenceLoopHealthIndicator(InferenceLoop loop, WorkerProperties props) {
+        return WorkerHealth.liveness(loop, props);
+    }
+
+    // ------------------------------------------------------------------ metrics
+
+    /** Gauges, the backpressure check and the WorkerMetrics snapshot, on one small scheduler. */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService workerScheduler(WorkerProperties props, MeterRegistry meters, Batcher<WorkItem> batcher,
+            OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, IngestHandler ingest, WorkerStats stats,
+            EditPipeline pipeline, ResultSink sink, Clock clock) {
+        Gauge.builder(WorkerMeters.PENDING_REQUESTS.meterName(), batcher, Batcher::depth)
+                .description(WorkerMeters.PENDING_REQUESTS.description()).register(meters);
+        Gauge.builder(WorkerMeters.IN_FLIGHT.meterName(), tracker, OffsetTracker::inFlight)
+                .description(WorkerMeters.IN_FLIGHT.description()).register(meters);
+        Gauge.builder(WorkerMeters.NATIVE_MEMORY.meterName(), SimulatedEditEngine::residentBytes)
+                .description(WorkerMeters.NATIVE_MEMORY.description()).baseUnit("bytes").register(meters);
+        for (ConsumptionGate.Reason r : ConsumptionGate.Reason.values()) {
+            Gauge.builder(WorkerMeters.CONSUMPTION_PAUSED.meterName(), gate, g -> g.isPaused(r) ? 1 : 0)
+                    .description(WorkerMeters.CONSUMPTION_PAUSED.description()).tag("reason", r.name().toLowerCase())
+                    .register(meters);
+        }
+        ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(Threads.named("scheduler"));
+        s.scheduleWithFixedDelay(ingest::relieve, 100, 100, TimeUnit.MILLISECONDS);
+        long every = props.getMetrics().getSnapshotInterval().toMillis();
+        if (every > 0) {
+            MetricsSnapshotter snap = new MetricsSnapshotter(props, stats, pipeline, sink, clock);
+            s.scheduleAtFixedRate(snap, every, every, TimeUnit.MILLISECONDS);
+        }
+        return s;
+    }
+}

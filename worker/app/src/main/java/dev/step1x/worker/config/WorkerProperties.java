@@ -1,0 +1,346 @@
+package dev.step1x.worker.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Every tunable of the worker, under the {@code worker.} prefix (application.properties documents the
+ * defaults). Kafka topics, group and client settings stay in the standard {@code spring.cloud.stream.*}
+ * properties; what is derived from these values (max.poll.interval.ms, group.instance.id) is applied by
+ * {@link KafkaCustomizations}.
+ */
+@ConfigurationProperties(prefix = "worker")
+public class WorkerProperties {
+
+    /** Worker instance id in results and metrics; default: $POD_NAME, else $HOSTNAME, else worker-PID. */
+    private String id;
+    private final Engine engine = new Engine();
+    private final Batching batching = new Batching();
+    private final Limits limits = new Limits();
+    private final Storage storage = new Storage();
+    private final Kafka kafka = new Kafka();
+    private final Metrics metrics = new Metrics();
+    private final Lifecycle lifecycle = new Lifecycle();
+
+    public String getId() { return id; }
+    public void setId(String id) { this.id = id; }
+    public Engine getEngine() { return engine; }
+    public Batching getBatching() { return batching; }
+    public Limits getLimits() { return limits; }
+    public Storage getStorage() { return storage; }
+    public Kafka getKafka() { return kafka; }
+    public Metrics getMetrics() { return metrics; }
+    public Lifecycle getLifecycle() { return lifecycle; }
+
+    /** Which engine runs the edits. */
+    public static class Engine {
+        /** simulated (stand-in, no model), model (Step1XEditPipeline from model-dir), auto (model if possible). */
+        private String mode = "simulated";
+        /** Model directory in the official layout (or the demo model). */
+        private String modelDir;
+        /** cpu, gpu or gpu:N. */
+        private String device = "cpu";
+        /** Where DJL extracts natives (null: DJL's default). */
+        private String cacheDir;
+        /** libtorch intra-op threads (null: libtorch's default). */
+        private Integer numThreads;
+        /** Model versions this worker serves; other requests are REJECTED with MODEL_VERSION_UNAVAILABLE. */
+        private List<String> modelVersions = new ArrayList<>(List.of("v1.0", "v1.1"));
+        private final Simulated simulated = new Simulated();
+        private final Warmup warmup = new Warmup();
+
+        public String getMode() { return mode; }
+        public void setMode(String mode) { this.mode = mode; }
+        public String getModelDir() { return modelDir; }
+        public void setModelDir(String modelDir) { this.modelDir = modelDir; }
+        public String getDevice() { return device; }
+        public void setDevice(String device) { this.device = device; }
+        public String getCacheDir() { return cacheDir; }
+        public void setCacheDir(String cacheDir) { this.cacheDir = cacheDir; }
+        public Integer getNumThreads() { return numThreads; }
+        public void setNumThreads(Integer numThreads) { this.numThreads = numThreads; }
+        public List<String> getModelVersions() { return modelVersions; }
+        public void setModelVersions(List<String> modelVersions) { this.modelVersions = modelVersions; }
+        public Simulated getSimulated() { return simulated; }
+        public Warmup getWarmup() { return warmup; }
+    }
+
+    /** The stand-in engine's cost model: each batch sleeps base + perRow * rows. */
+    public static class Simulated {
+        private Duration base = Duration.ofMillis(40);
+        private Duration perRow = Duration.ofMillis(15);
+
+        public Duration getBase() { return base; }
+        public void setBase(Duration base) { this.base = base; }
+        public Duration getPerRow() { return perRow; }
+        public void setPerRow(Duration perRow) { this.perRow = perRow; }
+    }
+
+    /** One batch run before the worker reports ready. */
+    public static class Warmup {
+        private boolean enabled = true;
+        private int sizeLevel = 512;
+        private int steps = 1;
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean enabled) { this.enabled = enabled; }
+        public int getSizeLevel() { return sizeLevel; }
+        public void setSizeLevel(int sizeLevel) { this.sizeLevel = sizeLevel; }
+        public int getSteps() { return steps; }
+        public void setSteps(int steps) { this.steps = steps; }
+    }
+
+    /** Dynamic batching by bucket. */
+    public static class Batching {
+        /** Rows per batch unless a per-bucket override or the pixel budget says fewer. */
+        private int maxBatchRows = 4;
+        /** Per-bucket row caps by wire key, e.g. {@code worker.batching.max-rows-by-bucket[v1.1:1024x1024:28]=2}. */
+        private Map<String, Integer> maxRowsByBucket = new LinkedHashMap<>();
+        /** Memory plan: rows x height x width of one batch stays at or under this (0 = no pixel cap). */
+        private long maxBatchPixels = 0;
+        /** A non-full batch leaves once its oldest request has waited this long. */
+        private Duration maxDelay = Duration.ofMillis(200);
+        /**
+         * Deficit-round-robin quantum in cost units; a batch costs rows x (h x w / 1024²) x (steps / 28),
+         * so the default (0 = max-batch-rows) lets one full 1024² 28-step batch through per round.
+         */
+        private double drrQuantum = 0;
+        /** Records taken from Kafka and not yet committed; consumption pauses at this many. */
+        private int maxInFlight = 64;
+        /** Threads that fetch and decode inputs while the engine runs (the overlap). */
+        private int prefetchThreads = 4;
+        /** Threads that upload outputs and publish results. */
+        private int uploadThreads = 4;
+
+        public int getMaxBatchRows() { return maxBatchRows; }
+        public void setMaxBatchRows(int maxBatchRows) { this.maxBatchRows = maxBatchRows; }
+        public Map<String, Integer> getMaxRowsByBucket() { return maxRowsByBucket; }
+        public void setMaxRowsByBucket(Map<String, Integer> m) { this.maxRowsByBucket = m; }
+        public long getMaxBatchPixels() { return maxBatchPixels; }
+        public void setMaxBatchPixels(long maxBatchPixels) { this.maxBatchPixels = maxBatchPixels; }
+        public Duration getMaxDelay() { return maxDelay; }
+        public void setMaxDelay(Duration maxDelay) { this.maxDelay = maxDelay; }
+        public double getDrrQuantum() { return drrQuantum; }
+        public void setDrrQuantum(double drrQuantum) { this.drrQuantum = drrQuantum; }
+        public int getMaxInFlight() { return maxInFlight; }
+        public void setMaxInFlight(int maxInFlight) { this.maxInFlight = maxInFlight; }
+        public int getPrefetchThreads() { return prefetchThreads; }
+        public void setPrefetchThreads(int prefetchThreads) { this.prefetchThreads = prefetchThreads; }
+        public int getUploadThreads() { return uploadThreads; }
+        public void setUploadThreads(int uploadThreads) { this.uploadThreads = uploadThreads; }
+    }
+
+    /** Checks on the input before it is decoded. */
+    public static class Limits {
+        /** Largest input object in bytes (checked from Content-Length, then while reading). */
+        private long maxInputBytes = 32L * 1024 * 1024;
+        /** Largest width x height, read from the image header before decoding (default 4096²). */
+        private long maxPixels = 4096L * 4096;
+        /** Accepted input formats: png, jpeg. */
+        private List<String> allowedFormats = new ArrayList<>(List.of("png", "jpeg"));
+
+        public long getMaxInputBytes() { return maxInputBytes; }
+        public void setMaxInputBytes(long maxInputBytes) { this.maxInputBytes = maxInputBytes; }
+        public long getMaxPixels() { return maxPixels; }
+        public void setMaxPixels(long maxPixels) { this.maxPixels = maxPixels; }
+        public List<String> getAllowedFormats() { return allowedFormats; }
+        public void setAllowedFormats(List<String> allowedFormats) { this.allowedFormats = allowedFormats; }
+    }
+
+    /** S3 access. */
+    public static class Storage {
+        /** Endpoint override for S3-compatible stores (S3Proxy, MinIO); empty for AWS. */
+        private URI endpoint;
+        private String region = "us-east-1";
+        /** Path-style addressing (local stores). */
+        private boolean pathStyle = false;
+        /** Static credentials (local stores); empty: the SDK's default credential chain. */
+        private String accessKey;
+        private String secretKey;
+        /** Send/validate checksums only when required (S3Proxy 2.x rejects the SDK's default CRC trailers). */
+        private boolean checksumsWhenRequired = false;
+        /** Buckets inputs may be read from ("*" = any). */
+        private List<String> allowedInputBuckets = new ArrayList<>();
+        /** Buckets outputs may be written to ("*" = any). */
+        private List<String> allowedOutputBuckets = new ArrayList<>();
+        /** Server-side encryption of outputs: empty, AES256 or aws:kms. */
+        private String sse;
+        private String sseKmsKeyId;
+        /** Timeout of one S3 API call including the SDK's own retries. */
+        private Duration callTimeout = Duration.ofSeconds(30);
+        private final Retry retry = new Retry();
+        private final CircuitBreaker circuitBreaker = new CircuitBreaker();
+        private final Bulkhead bulkhead = new Bulkhead();
+        private final Outage outage = new Outage();
+
+        public URI getEndpoint() { return endpoint; }
+        public void setEndpoint(URI endpoint) { this.endpoint = endpoint; }
+        public String getRegion() { return region; }
+        public void setRegion(String region) { this.region = region; }
+        public boolean isPathStyle() { return pathStyle; }
+        public void setPathStyle(boolean pathStyle) { this.pathStyle = pathStyle; }
+        public String getAccessKey() { return accessKey; }
+        public void setAccessKey(String accessKey) { this.accessKey = accessKey; }
+        public String getSecretKey() { return secretKey; }
+        public void setSecretKey(String secretKey) { this.secretKey = secretKey; }
+        public boolean isChecksumsWhenRequired() { return checksumsWhenRequired; }
+        public void setChecksumsWhenRequired(boolean v) { this.checksumsWhenRequired = v; }
+        public List<String> getAllowedInputBuckets() { return allowedInputBuckets; }
+        public void setAllowedInputBuckets(List<String> v) { this.allowedInputBuckets = v; }
+        public List<String> getAllowedOutputBuckets() { return allowedOutputBuckets; }
+        public void setAllowedOutputBuckets(List<String> v) { this.allowedOutputBuckets = v; }
+        public String getSse() { return sse; }
+        public void setSse(String sse) { this.sse = sse; }
+        public String getSseKmsKeyId() { return sseKmsKeyId; }
+        public void setSseKmsKeyId(String sseKmsKeyId) { this.sseKmsKeyId = sseKmsKeyId; }
+        public Duration getCallTimeout() { return callTimeout; }
+        public void setCallTimeout(Duration callTimeout) { this.callTimeout = callTimeout; }
+        public Retry getRetry() { return retry; }
+        public CircuitBreaker getCircuitBreaker() { return circuitBreaker; }
+        public Bulkhead getBulkhead() { return bulkhead; }
+        public Outage getOutage() { return outage; }
+    }
+
+    /** Resilience4j retry of one S3 call (exponential backoff). */
+    public static class Retry {
+        private int maxAttempts = 3;
+        private Duration initialBackoff = Duration.ofMillis(100);
+        private double multiplier = 2.0;
+
+        public int getMaxAttempts() { return maxAttempts; }
+        public void setMaxAttempts(int maxAttempts) { this.maxAttempts = maxAttempts; }
+        public Duration getInitialBackoff() { return initialBackoff; }
+        public void setInitialBackoff(Duration initialBackoff) { this.initialBackoff = initialBackoff; }
+        public double getMultiplier() { return multiplier; }
+        public void setMultiplier(double multiplier) { this.multiplier = multiplier; }
+    }
+
+    /** Resilience4j circuit breaker over all S3 calls; consumption pauses while it is open. */
+    public static class CircuitBreaker {
+        private float failureRateThreshold = 50f;
+        private int slidingWindowSize = 10;
+        private int minimumNumberOfCalls = 5;
+        private Duration waitInOpenState = Duration.ofSeconds(5);
+        private int permittedCallsInHalfOpenState = 2;
+
+        public float getFailureRateThreshold() { return failureRateThreshold; }
+        public void setFailureRateThreshold(float v) { this.failureRateThreshold = v; }
+        public int getSlidingWindowSize() { return slidingWindowSize; }
+        public void setSlidingWindowSize(int v) { this.slidingWindowSize = v; }
+        public int getMinimumNumberOfCalls() { return minimumNumberOfCalls; }
+        public void setMinimumNumberOfCalls(int v) { this.minimumNumberOfCalls = v; }
+        public Duration getWaitInOpenState() { return waitInOpenState; }
+        public void setWaitInOpenState(Duration v) { this.waitInOpenState = v; }
+        public int getPermittedCallsInHalfOpenState() { return permittedCallsInHalfOpenState; }
+        public void setPermittedCallsInHalfOpenState(int v) { this.permittedCallsInHalfOpenState = v; }
+    }
+
+    /** Resilience4j bulkhead: concurrent S3 calls. */
+    public static class Bulkhead {
+        private int maxConcurrentCalls = 8;
+        private Duration maxWait = Duration.ofSeconds(30);
+
+        public int getMaxConcurrentCalls() { return maxConcurrentCalls; }
+        public void setMaxConcurrentCalls(int v) { this.maxConcurrentCalls = v; }
+        public Duration getMaxWait() { return maxWait; }
+        public void setMaxWait(Duration maxWait) { this.maxWait = maxWait; }
+    }
+
+    /**
+     * An S3 outage (retries spent or circuit open) parks the request and tries it again later, at most
+     * max-rounds times; only then is it answered FAILED / STORAGE_UNAVAILABLE. Nothing is dead-lettered.
+     */
+    public static class Outage {
+        private Duration retryDelay = Duration.ofSeconds(2);
+        private int maxRounds = 60;
+
+        public Duration getRetryDelay() { return retryDelay; }
+        public void setRetryDelay(Duration retryDelay) { this.retryDelay = retryDelay; }
+        public int getMaxRounds() { return maxRounds; }
+        public void setMaxRounds(int maxRounds) { this.maxRounds = maxRounds; }
+    }
+
+    /** Kafka client settings derived from the worker's own numbers. */
+    public static class Kafka {
+        /** Worst expected batch time; max.poll.interval.ms = 2 x this + drain grace + 60 s (at least 300 s). */
+        private Duration worstBatchTime = Duration.ofMinutes(2);
+        /** Static membership: group.instance.id = group-instance-id, else the worker id (pod name). */
+        private boolean staticMembership = false;
+        private String groupInstanceId;
+        private int maxPollRecords = 32;
+        private Duration pollTimeout = Duration.ofSeconds(1);
+
+        public Duration getWorstBatchTime() { return worstBatchTime; }
+        public void setWorstBatchTime(Duration worstBatchTime) { this.worstBatchTime = worstBatchTime; }
+        public boolean isStaticMembership() { return staticMembership; }
+        public void setStaticMembership(boolean staticMembership) { this.staticMembership = staticMembership; }
+        public String getGroupInstanceId() { return groupInstanceId; }
+        public void setGroupInstanceId(String groupInstanceId) { this.groupInstanceId = groupInstanceId; }
+        public int getMaxPollRecords() { return maxPollRecords; }
+        public void setMaxPollRecords(int maxPollRecords) { this.maxPollRecords = maxPollRecords; }
+        public Duration getPollTimeout() { return pollTimeout; }
+        public void setPollTimeout(Duration pollTimeout) { this.pollTimeout = pollTimeout; }
+    }
+
+    /** The WorkerMetrics snapshot on image-edit.metrics. */
+    public static class Metrics {
+        /** Interval between snapshots (0 = none). */
+        private Duration snapshotInterval = Duration.ofSeconds(30);
+
+        public Duration getSnapshotInterval() { return snapshotInterval; }
+        public void setSnapshotInterval(Duration snapshotInterval) { this.snapshotInterval = snapshotInterval; }
+    }
+
+    /** Shutdown and health. */
+    public static class Lifecycle {
+        /** On SIGTERM: how long the in-flight batch may take to finish, publish and commit. */
+        private Duration drainGrace = Duration.ofSeconds(60);
+        /** Liveness fails when the inference loop made no progress for this long (0: 2 x worst batch + 60 s). */
+        private Duration livenessStallTimeout = Duration.ZERO;
+        /** Results remembered per requestId so a duplicate delivery gets the identical result. */
+        private int resultCacheSize = 10_000;
+
+        public Duration getDrainGrace() { return drainGrace; }
+        public void setDrainGrace(Duration drainGrace) { this.drainGrace = drainGrace; }
+        public Duration getLivenessStallTimeout() { return livenessStallTimeout; }
+        public void setLivenessStallTimeout(Duration v) { this.livenessStallTimeout = v; }
+        public int getResultCacheSize() { return resultCacheSize; }
+        public void setResultCacheSize(int resultCacheSize) { this.resultCacheSize = resultCacheSize; }
+    }
+
+    // ------------------------------------------------------------------ derived values
+
+    /** The worker id, sanitised to the contract's id pattern. */
+    public String resolvedId() {
+        String v = id;
+        if (v == null || v.isBlank()) {
+            v = System.getenv("POD_NAME");
+        }
+        if (v == null || v.isBlank()) {
+            v = System.getenv("HOSTNAME");
+        }
+        if (v == null || v.isBlank()) {
+            v = "worker-" + ProcessHandle.current().pid();
+        }
+        v = v.replaceAll("[^A-Za-z0-9._:-]", "-");
+        return v.length() > 128 ? v.substring(0, 128) : v;
+    }
+
+    /** max.poll.interval.ms from the worst expected batch time. */
+    public long maxPollIntervalMs() {
+        long derived = 2 * kafka.worstBatchTime.toMillis() + lifecycle.drainGrace.toMillis() + 60_000;
+        return Math.max(300_000, derived);
+    }
+
+    /** The liveness stall timeout, derived when not set. */
+    public Duration livenessStallTimeout() {
+        return lifecycle.livenessStallTimeout.isZero() || lifecycle.livenessStallTimeout.isNegative()
+                ? kafka.worstBatchTime.multipliedBy(2).plusSeconds(60)
+                : lifecycle.livenessStallTimeout;
+    }
+}

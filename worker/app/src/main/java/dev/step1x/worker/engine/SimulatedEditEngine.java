@@ -1,0 +1,163 @@
+package dev.step1x.worker.engine;
+
+import dev.step1x.engine.image.ImageFiles;
+import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.pipeline.BucketKey;
+import dev.step1x.engine.pipeline.EditEngine;
+import dev.step1x.engine.pipeline.EditInput;
+import dev.step1x.engine.pipeline.EditOutput;
+import dev.step1x.engine.pipeline.ImageEncoding;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stand-in for the real Step1X-Edit pipeline with the same contract: one bucket per call, one output
+ * per input, each output depending only on its own input (so batched equals alone). The "edit" is
+ * deterministic and visible: the input is resized to the bucket's working size (nearest neighbour),
+ * its colours are inverted, and it is resized back to the original size. A batch costs
+ * {@code base + perRow * rows} of wall time ({@link Thread#sleep}), split over the stage names the real
+ * engine reports.
+ */
+public final class SimulatedEditEngine implements EditEngine {
+
+    private final Duration base;
+    private final Duration perRow;
+    private volatile boolean closed;
+
+    public SimulatedEditEngine(Duration base, Duration perRow) {
+        if (base.isNegative() || perRow.isNegative()) {
+            throw new IllegalArgumentException("simulated costs must be >= 0");
+        }
+        this.base = base;
+        this.perRow = perRow;
+    }
+
+    @Override
+    public List<EditOutput> edit(List<EditInput> inputs) {
+        if (closed) {
+            throw new IllegalStateException("engine closed");
+        }
+        if (inputs.isEmpty()) {
+            return List.of();
+        }
+        long t0 = System.nanoTime();
+        BucketKey bucket = inputs.get(0).bucket();
+        for (EditInput in : inputs) {
+            if (!in.bucket().equals(bucket)) {
+                throw new IllegalArgumentException("inputs of one batch must share a bucket: " + bucket + " vs " + in.bucket());
+            }
+        }
+        long costMs = base.toMillis() + perRow.toMillis() * inputs.size();
+        sleep(costMs);
+        List<RgbImage> images = new ArrayList<>(inputs.size());
+        for (EditInput in : inputs) {
+            RgbImage work = resize(in.image(), bucket.width(), bucket.height());
+            images.add(resize(invert(work), in.image().width(), in.image().height()));
+        }
+        long tEncode = System.nanoTime();
+        List<byte[]> encoded = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            encoded.add(encode(images.get(i), inputs.get(i).encoding()));
+        }
+        double encodeMs = (System.nanoTime() - tEncode) / 1e6;
+        double totalMs = (System.nanoTime() - t0) / 1e6;
+        Map<String, Double> stages = new LinkedHashMap<>();
+        // The sleep stands for the model; split it the way a real batch roughly spends its time.
+        stages.put("mllm", costMs * 0.10);
+        stages.put("vaeEncode", costMs * 0.05);
+        stages.put("denoise", costMs * 0.80);
+        stages.put("vaeDecode", costMs * 0.05);
+        stages.put("encode", encodeMs);
+        stages.put("total", totalMs);
+        Map<String, Double> stageMillis = Map.copyOf(stages);
+        long rss = residentBytes();
+        List<EditOutput> out = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            ImageEncoding enc = inputs.get(i).encoding();
+            out.add(new EditOutput(images.get(i), encoded.get(i), enc == null ? null : enc.format().contentType(),
+                    bucket, stageMillis, inputs.size(), rss));
+        }
+        return out;
+    }
+
+    @Override
+    public String describe() {
+        return "simulated engine (no model; output = colour-inverted input), cost " + base.toMillis() + " ms + "
+                + perRow.toMillis() + " ms/row";
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    static RgbImage invert(RgbImage img) {
+        byte[] d = img.data().clone();
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (byte) (255 - (d[i] & 0xFF));
+        }
+        return new RgbImage(img.width(), img.height(), d);
+    }
+
+    /** Nearest-neighbour resize (deterministic, no AWT). */
+    static RgbImage resize(RgbImage src, int w, int h) {
+        if (src.width() == w && src.height() == h) {
+            return src;
+        }
+        byte[] s = src.data();
+        byte[] d = new byte[w * h * RgbImage.CHANNELS];
+        for (int y = 0; y < h; y++) {
+            int sy = (int) ((long) y * src.height() / h);
+            for (int x = 0; x < w; x++) {
+                int sx = (int) ((long) x * src.width() / w);
+                int si = (sy * src.width() + sx) * RgbImage.CHANNELS;
+                int di = (y * w + x) * RgbImage.CHANNELS;
+                d[di] = s[si];
+                d[di + 1] = s[si + 1];
+                d[di + 2] = s[si + 2];
+            }
+        }
+        return new RgbImage(w, h, d);
+    }
+
+    private static byte[] encode(RgbImage img, ImageEncoding enc) {
+        if (enc == null) {
+            return null;
+        }
+        try {
+            return enc.format() == ImageEncoding.Format.PNG
+                    ? ImageFiles.encode(img, ImageFiles.Format.PNG, 0)
+                    : ImageFiles.encode(img, ImageFiles.Format.JPEG, enc.jpegQuality());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        if (ms <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Resident set size from /proc (0 where there is none). */
+    public static long residentBytes() {
+        try {
+            String statm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm")).trim();
+            long pages = Long.parseLong(statm.split("\\s+")[1]);
+            return pages * 4096L;
+        } catch (IOException | RuntimeException e) {
+            return 0L;
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.step1x.worker.lifecycle;
+
+import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.pipeline.EditEngine;
+import dev.step1x.engine.pipeline.EditInput;
+import dev.step1x.engine.pipeline.EditOutput;
+import dev.step1x.engine.pipeline.ImageEncoding;
+import dev.step1x.engine.runtime.EngineBuildInfo;
+import dev.step1x.worker.batching.Batcher;
+import dev.step1x.worker.config.WorkerProperties;
+import dev.step1x.worker.engine.EngineFactory;
+import dev.step1x.worker.ingest.ConsumptionGate;
+import dev.step1x.worker.pipeline.EditPipeline;
+import dev.step1x.worker.pipeline.WorkItem;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+
+/**
+ * The one thread that owns the engine: it opens the engine, runs one warm-up batch, opens the consumption
+ * gate, then loops taking batches from the batcher and running them. Its heartbeat drives liveness; the
+ * warm-up drives readiness.
+ */
+public final class InferenceLoop implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(InferenceLoop.class);
+
+    /** Starts before the input binding (whose phase is Integer.MAX_VALUE - 1000). */
+    public static final int PHASE = Integer.MAX_VALUE - 2000;
+
+    private final WorkerProperties props;
+    private final EditPipeline pipeline;
+    private final ConsumptionGate gate;
+    private volatile Thread thread;
+    private volatile EditEngine engine;
+    private volatile boolean simulated;
+    private volatile boolean ready;
+    private volatile Throwable failure;
+    private volatile boolean stopRequested;
+    private volatile long heartbeatNanos = System.nanoTime();
+    private volatile long batchStartNanos;
+    private volatile String engineDescription = "not loaded";
+
+    public InferenceLoop(WorkerProperties props, EditPipeline pipeline, ConsumptionGate gate) {
+        this.props = props;
+        this.pipeline = pipeline;
+        this.gate = gate;
+        gate.pause(ConsumptionGate.Reason.WARMING_UP);
+    }
+
+    @Override
+    public void start() {
+        if (thread != null) {
+            return;
+        }
+        Thread t = new Thread(this::run, "step1x-inference");
+        t.setDaemon(true);
+        thread = t;
+        t.start();
+    }
+
+    private void run() {
+        try {
+            EngineFactory.Opened opened = EngineFactory.open(props.getEngine());
+            engine = opened.engine();
+            simulated = opened.simulated();
+            engineDescription = engine.describe();
+            String device = simulated ? "cpu (simulated engine)" : props.getEngine().getDevice();
+            String version = EngineBuildInfo.current().engineVersion();
+            pipeline.engineReady(engine, new EditPipeline.WorkerIdentity(props.resolvedId(), device,
+                    version == null || version.isBlank() ? "unknown" : version));
+            log.info("engine open: {}", engineDescription);
+            if (props.getEngine().getWarmup().isEnabled()) {
+                warmUp();
+            }
+            ready = true;
+            gate.resume(ConsumptionGate.Reason.WARMING_UP);
+        } catch (Throwable e) {
+            failure = e;
+            log.error("the engine could not be opened or warmed up; the worker is not live", e);
+            return;
+        }
+        Batcher<WorkItem> batcher = pipeline.batcher();
+        while (!stopRequested) {
+            heartbeatNanos = System.nanoTime();
+            try {
+                Batcher.Batch<WorkItem> b = batcher.poll(Duration.ofMillis(250));
+                if (b == null) {
+                    continue;
+                }
+                batchStartNanos = System.nanoTime();
+                pipeline.runBatch(b);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Throwable e) {
+                log.error("inference loop error", e);
+            } finally {
+                batchStartNanos = 0;
+            }
+        }
+        log.info("inference loop stopped");
+    }
+
+    private void warmUp() {
+        long t0 = System.nanoTime();
+        WorkerProperties.Warmup w = props.getEngine().getWarmup();
+        int size = 64;
+        byte[] data = new byte[size * size * 3];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (i * 7);
+        }
+        String label = props.getEngine().getModelVersions().isEmpty() ? "v1.1" : props.getEngine().getModelVersions().get(0);
+        EditInput in = new EditInput(new RgbImage(size, size, data), "warm-up", "", w.getSizeLevel(), w.getSteps(),
+                6.0f, 0L, ModelVersion.parse(label), ImageEncoding.PNG);
+        List<EditOutput> out = engine.edit(List.of(in));
+        if (out.size() != 1) {
+            throw new IllegalStateException("warm-up batch returned " + out.size() + " outputs");
+        }
+        log.info("warm-up batch ({}) ran in {} ms", in.bucket(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Stops taking batches and waits (up to the deadline) for the batch in flight to finish.
+     *
+     * @return true when the loop ended in time
+     */
+    public boolean stopAndWait(long deadlineNanos) throws InterruptedException {
+        stopRequested = true;
+        Thread t = thread;
+        if (t == null) {
+            return true;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            t.join(Math.max(1, left / 1_000_000));
+        }
+        return !t.isAlive();
+    }
+
+    @Override
+    public void stop() {
+        stopRequested = true;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return thread != null && !stopRequested;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    public boolean isReady() {
+        return ready;
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    public boolean isSimulated() {
+        return simulated;
+    }
+
+    public String engineDescription() {
+        return engineDescription;
+    }
+
+    /** Nanoseconds since the loop last made progress (0 while healthy and idle-polling). */
+    public long stalledNanos() {
+        long now = System.nanoTime();
+        long b = batchStartNanos;
+        if (b != 0) {
+            return now - b;
+        }
+        return ready ? now - heartbeatNanos : 0;
+    }
+
+    /** Closes the engine (context shutdown). */
+    public void closeEngine() {
+        EditEngine e = engine;
+        if (e != null) {
+            try {
+                e.close();
+            } catch (RuntimeException ex) {
+                log.warn("closing the engine: {}", ex.toString());
+            }
+        }
+    }
+}

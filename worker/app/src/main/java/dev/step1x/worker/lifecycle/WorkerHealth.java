@@ -1,0 +1,42 @@
+package dev.step1x.worker.lifecycle;
+
+import dev.step1x.worker.config.WorkerProperties;
+import java.time.Duration;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/** Health of the engine: readiness (loaded and warmed up) and liveness (the inference loop progresses). */
+public final class WorkerHealth {
+
+    private WorkerHealth() {}
+
+    /** UP once the engine is open and the warm-up batch ran. In the readiness group. */
+    public static HealthIndicator readiness(InferenceLoop loop) {
+        return () -> {
+            if (loop.failure() != null) {
+                return Health.down().withDetail("error", String.valueOf(loop.failure())).build();
+            }
+            if (!loop.isReady()) {
+                return Health.outOfService().withDetail("engine", "loading or warming up").build();
+            }
+            return Health.up().withDetail("engine", loop.engineDescription())
+                    .withDetail("simulated", loop.isSimulated()).build();
+        };
+    }
+
+    /** DOWN when the engine failed or the loop has not progressed for the stall timeout. In the liveness group. */
+    public static HealthIndicator liveness(InferenceLoop loop, WorkerProperties props) {
+        Duration limit = props.livenessStallTimeout();
+        return () -> {
+            if (loop.failure() != null) {
+                return Health.down().withDetail("error", String.valueOf(loop.failure())).build();
+            }
+            long stalled = loop.stalledNanos();
+            if (stalled > limit.toNanos()) {
+                return Health.down().withDetail("stalledMs", stalled / 1_000_000)
+                        .withDetail("limitMs", limit.toMillis()).build();
+            }
+            return Health.up().withDetail("stalledMs", stalled / 1_000_000).build();
+        };
+    }
+}

@@ -1,0 +1,79 @@
+package dev.step1x.worker.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+
+/**
+ * Every meter the worker registers, in one place. Names follow Triton's where the meaning matches
+ * ({@code nv_inference_queue_duration_us} becomes {@code step1x_inference_queue_duration_seconds}, and so on),
+ * in Prometheus base units; average batch size is {@code inference_count / inference_exec_count} as in
+ * Triton. Tags have low cardinality only (stage, status, code, op, bucket).
+ */
+public enum WorkerMeters {
+    /** Timer: waiting time of a request before its batch started (record timestamp to batch start, less fetch and decode). Triton: nv_inference_queue_duration_us. */
+    QUEUE_DURATION("step1x.inference.queue.duration", "Time a request waited before its batch ran"),
+    /** Timer, tag stage: fetch, decode, mllm, vae_encode, denoise, vae_decode, encode, upload, publish, compute. Triton: nv_inference_compute_*_duration_us. */
+    STAGE_DURATION("step1x.inference.stage.duration", "Time per pipeline stage (batch stages: per batch)"),
+    /** Timer: record timestamp to result published. Triton: nv_inference_request_duration_us. */
+    REQUEST_DURATION("step1x.inference.request.duration", "End-to-end time of a request"),
+    /** Summary (histogram): rows per batch, tag bucket. */
+    BATCH_ROWS("step1x.inference.batch.rows", "Requests per engine batch"),
+    /** Summary: rows / the bucket's max rows. */
+    BATCH_FILL_RATIO("step1x.inference.batch.fill.ratio", "Batch fill ratio (rows / max rows of the bucket)"),
+    /** Counter: requests inferred (rows). Triton: nv_inference_count. */
+    INFERENCE_COUNT("step1x.inference.count", "Requests run by the engine"),
+    /** Counter: engine batches. Triton: nv_inference_exec_count. */
+    INFERENCE_EXEC_COUNT("step1x.inference.exec.count", "Engine batches run"),
+    /** Counter, tags status and code: results published. Triton: nv_inference_request_success / _failure. */
+    RESULTS("step1x.inference.results", "Results published, by status and error code"),
+    /** Counter, tag code: records written to the dead-letter topic. */
+    DEAD_LETTERS("step1x.inference.dead.letters", "Records dead-lettered, by error code"),
+    /** Gauge: requests accepted and waiting for a batch. Triton: nv_inference_pending_request_count. */
+    PENDING_REQUESTS("step1x.inference.pending.request.count", "Requests queued for a batch"),
+    /** Gauge: Kafka records taken and not yet committed. */
+    IN_FLIGHT("step1x.worker.in.flight", "Records taken from Kafka and not yet committed"),
+    /** Timer, tags op (get, head, put) and outcome. */
+    S3_REQUEST_DURATION("step1x.s3.request.duration", "S3 call latency (each attempt)"),
+    /** Counter, tags op and kind (not_found, access_denied, too_large, transient, circuit_open, ...). */
+    S3_ERRORS("step1x.s3.errors", "S3 call failures"),
+    /** Gauge: resident set size of the process (heap + native, e.g. libtorch). */
+    NATIVE_MEMORY("step1x.process.resident.memory", "Resident memory of the worker process in bytes"),
+    /** Gauge: the engine's peak resident memory seen during the last batch. */
+    ENGINE_PEAK_MEMORY("step1x.engine.peak.memory", "Peak resident memory during the last engine batch in bytes"),
+    /** Gauge: 1 while consumption is paused, tag reason. */
+    CONSUMPTION_PAUSED("step1x.worker.consumption.paused", "1 while the request consumer is paused, by reason");
+
+    private final String name;
+    private final String description;
+
+    WorkerMeters(String name, String description) {
+        this.name = name;
+        this.description = description;
+    }
+
+    public String meterName() {
+        return name;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public Timer timer(MeterRegistry r, String... tags) {
+        return Timer.builder(name).description(description).tags(tags).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(r);
+    }
+
+    public Counter counter(MeterRegistry r, String... tags) {
+        return Counter.builder(name).description(description).tags(tags).register(r);
+    }
+
+    public DistributionSummary summary(MeterRegistry r, double[] slos, String... tags) {
+        return DistributionSummary.builder(name).description(description).tags(tags).serviceLevelObjectives(slos)
+                .register(r);
+    }
+}

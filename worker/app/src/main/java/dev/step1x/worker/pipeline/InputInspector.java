@@ -1,0 +1,65 @@
+package dev.step1x.worker.pipeline;
+
+import dev.step1x.contracts.ErrorCode;
+import dev.step1x.engine.image.ImageFiles;
+import dev.step1x.engine.image.RgbImage;
+import dev.step1x.worker.config.WorkerProperties;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Checks an input before spending memory on it: the format from the magic bytes against the allow-list,
+ * the dimensions from the image header (ImageIO reader metadata, nothing decoded) against the pixel limit,
+ * and only then a full decode to 8-bit RGB. A pixel bomb (a small file declaring a huge image) is rejected
+ * without being decoded.
+ */
+public final class InputInspector {
+
+    private final Set<ImageFiles.Format> allowed;
+    private final long maxPixels;
+
+    public InputInspector(WorkerProperties.Limits limits) {
+        this.allowed = limits.getAllowedFormats().stream()
+                .map(s -> s.trim().toLowerCase(Locale.ROOT))
+                .map(s -> switch (s) {
+                    case "png" -> ImageFiles.Format.PNG;
+                    case "jpeg", "jpg" -> ImageFiles.Format.JPEG;
+                    default -> throw new IllegalArgumentException("worker.limits.allowed-formats: unknown format '" + s
+                            + "' (png, jpeg)");
+                })
+                .collect(Collectors.toUnmodifiableSet());
+        this.maxPixels = limits.getMaxPixels();
+    }
+
+    /** Probes the header, checks format and pixels, then decodes. */
+    public RgbImage inspect(byte[] bytes) throws RequestFailure {
+        ImageFiles.Probe probe;
+        try {
+            probe = ImageFiles.probe(bytes);
+        } catch (ImageFiles.ImageRejectedException e) {
+            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, e.getMessage());
+        }
+        if (!allowed.contains(probe.format())) {
+            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, probe.format() + " inputs are not accepted by this "
+                    + "worker (allowed: " + allowed + ")");
+        }
+        if (probe.width() < 1 || probe.height() < 1) {
+            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, "the image header declares no pixels");
+        }
+        if (probe.pixels() > maxPixels) {
+            throw new RequestFailure(ErrorCode.TOO_MANY_PIXELS, String.format(Locale.ROOT,
+                    "the %s header declares %dx%d = %,d pixels, more than the limit of %,d (not decoded)",
+                    probe.format(), probe.width(), probe.height(), probe.pixels(), maxPixels));
+        }
+        try {
+            return ImageFiles.decode(bytes, maxPixels);
+        } catch (ImageFiles.ImageRejectedException e) {
+            ErrorCode code = e.reason() == ImageFiles.ImageRejectedException.Reason.TOO_MANY_PIXELS
+                    ? ErrorCode.TOO_MANY_PIXELS : ErrorCode.UNSUPPORTED_FORMAT;
+            throw new RequestFailure(code, e.getMessage());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, "cannot decode the " + probe.format() + " image: " + e);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.step1x.worker.storage;
+
+import dev.step1x.worker.config.WorkerProperties;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
+
+/** {@link ObjectStore} on the AWS SDK v2 synchronous S3 client. */
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+
+    private final S3Client s3;
+    private final WorkerProperties.Storage cfg;
+
+    public S3ObjectStore(S3Client s3, WorkerProperties.Storage cfg) {
+        this.s3 = s3;
+        this.cfg = cfg;
+    }
+
+    /**
+     * A client from the properties: endpoint override and path style for local stores, static credentials
+     * when given (else the default chain: env, profile, web identity / pod identity, instance role).
+     */
+    public static S3Client client(WorkerProperties.Storage cfg) {
+        S3ClientBuilder b = S3Client.builder()
+                .region(Region.of(cfg.getRegion()))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(cfg.isPathStyle()).build())
+                .overrideConfiguration(o -> o.apiCallTimeout(cfg.getCallTimeout()));
+        if (cfg.getEndpoint() != null) {
+            b.endpointOverride(cfg.getEndpoint());
+        }
+        AwsCredentialsProvider creds = cfg.getAccessKey() != null && !cfg.getAccessKey().isBlank()
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(cfg.getAccessKey(), cfg.getSecretKey()))
+                : DefaultCredentialsProvider.builder().build();
+        b.credentialsProvider(creds);
+        if (cfg.isChecksumsWhenRequired()) {
+            b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        }
+        return b.build();
+    }
+
+    @Override
+    public byte[] get(String bucket, String key, String versionId, long maxBytes) {
+        GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(bucket).key(key);
+        if (versionId != null) {
+            req.versionId(versionId);
+        }
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(req.build())) {
+            Long length = in.response().contentLength();
+            if (length != null && length > maxBytes) {
+                in.abort();
+                throw new StorageException(StorageException.Kind.TOO_LARGE, "s3://" + bucket + "/" + key + " is "
+                        + length + " bytes, more than the limit of " + maxBytes, null);
+            }
+            return readAtMost(in, maxBytes, bucket, key);
+        } catch (SdkException e) {
+            throw classify(e, "GET s3://" + bucket + "/" + key);
+        } catch (IOException e) {
+            throw new StorageException(StorageException.Kind.TRANSIENT, "GET s3://" + bucket + "/" + key + ": " + e, e);
+        }
+    }
+
+    @Override
+    public boolean exists(String bucket, String key) {
+        try {
+            s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build());
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (SdkException e) {
+            StorageException se = classify(e, "HEAD s3://" + bucket + "/" + key);
+            if (se.kind() == StorageException.Kind.NOT_FOUND) {
+                return false;
+            }
+            throw se;
+        }
+    }
+
+    @Override
+    public String put(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata) {
+        PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(bucket).key(key).contentType(contentType)
+                .contentLength((long) bytes.length).metadata(metadata);
+        applySse(req, cfg);
+        try {
+            return s3.putObject(req.build(), RequestBody.fromBytes(bytes)).eTag();
+        } catch (SdkException e) {
+            throw classify(e, "PUT s3://" + bucket + "/" + key);
+        }
+    }
+
+    /** Adds the configured server-side encryption headers. */
+    static void applySse(PutObjectRequest.Builder req, WorkerProperties.Storage cfg) {
+        String sse = cfg.getSse();
+        if (sse == null || sse.isBlank()) {
+            return;
+        }
+        req.serverSideEncryption(ServerSideEncryption.fromValue(sse));
+        if (cfg.getSseKmsKeyId() != null && !cfg.getSseKmsKeyId().isBlank()) {
+            req.ssekmsKeyId(cfg.getSseKmsKeyId());
+        }
+    }
+
+    private static byte[] readAtMost(InputStream in, long maxBytes, String bucket, String key) throws IOException {
+        byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        if (bytes.length > maxBytes) {
+            throw new StorageException(StorageException.Kind.TOO_LARGE, "s3://" + bucket + "/" + key
+                    + " is larger than the limit of " + maxBytes + " bytes", null);
+        }
+        return bytes;
+    }
+
+    /** Maps an SDK failure onto a {@link StorageException.Kind}. */
+    static StorageException classify(SdkException e, String what) {
+        if (e instanceof S3Exception s) {
+            int status = s.statusCode();
+            String msg = what + ": HTTP " + status + " " + (s.awsErrorDetails() == null ? s.getMessage()
+                    : s.awsErrorDetails().errorCode() + " " + s.awsErrorDetails().errorMessage());
+            if (status == 404 || e instanceof NoSuchKeyException) {
+                return new StorageException(StorageException.Kind.NOT_FOUND, msg, e);
+            }
+            if (status == 403) {
+                return new StorageException(StorageException.Kind.ACCESS_DENIED, msg, e);
+            }
+            if (status >= 500 || status == 429 || status == 408) {
+                return new StorageException(StorageException.Kind.TRANSIENT, msg, e);
+            }
+            return new StorageException(StorageException.Kind.REJECTED, msg, e);
+        }
+        if (e instanceof SdkClientException) {
+            return new StorageException(StorageException.Kind.TRANSIENT, what + ": " + e.getMessage(), e);
+        }
+        return new StorageException(StorageException.Kind.TRANSIENT, what + ": " + e, e);
+    }
+
+    @Override
+    public void close() {
+        s3.close();
+    }
+}
