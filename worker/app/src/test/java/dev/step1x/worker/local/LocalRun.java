@@ -50,23 +50,33 @@ public final class LocalRun {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--model" -> modelDir = args[++i];
+                case "--simulated" -> { }
                 case "--requests" -> perImage = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: bin/step1x-worker local [--model DIR] [--requests N-per-image]");
+                    System.err.println("usage: bin/step1x-worker local [--model DIR | --simulated] [--requests N-per-image]");
                     System.exit(2);
                 }
             }
         }
-        if (modelDir == null) {
+        boolean simulated = false;
+        for (String a : args) {
+            simulated |= a.equals("--simulated");
+        }
+        if (modelDir == null && !simulated) {
+            // Embedded default: the demo model (tiny, random weights), written once into the git-ignored .work/
             Path demo = Path.of(System.getProperty("step1x.repo", "."), ".work", "demo-model");
-            if (Files.isDirectory(demo)) {
-                modelDir = demo.toString();
+            if (!Files.isDirectory(demo.resolve("Qwen2.5-VL-7B-Instruct"))) {
+                System.out.println("== writing the demo model to " + demo);
+                dev.step1x.engine.pipeline.DemoModel.write(dev.step1x.engine.runtime.EngineRuntime.startDefault(), demo,
+                        dev.step1x.engine.tokenizer.QwenTokenizer.defaultTestTokenizerPath());
             }
+            modelDir = demo.toString();
+            System.out.println("== the demo model has random weights: every stage runs, the output pictures are meaningless");
         }
         boolean model = modelDir != null;
         System.out.println(model ? "== engine: MODEL from " + modelDir
                 : "== engine: SIMULATED (no model directory: outputs are colour-inverted inputs, not Step1X-Edit edits;"
-                        + " pass --model DIR or write the demo model with bin/step1x-edit demo-model --out .work/demo-model)");
+                        + " drop --simulated to use the demo model, or pass --model DIR)");
 
         long t0 = System.nanoTime();
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
