@@ -64,6 +64,13 @@ public final class ParityCatalog {
         return out;
     }
 
+    /** The case called {@code name}; an error naming the known cases if there is none. */
+    public static ParityCase find(Path dir, String name) throws IOException {
+        List<ParityCase> all = cases(dir);
+        return all.stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "no parity case '" + name + "' in " + dir + " (cases: " + all.stream().map(ParityCase::name).toList() + ")"));
+    }
+
     /** Null for files without {@code out.*} tensors (weight files). */
     private static ParityCase step1xCase(Path file) throws IOException {
         String name = stem(file);

@@ -46,8 +46,7 @@ class Qwen2ConnectorForwardTest {
 
     @Test
     void goldenCasePassesThroughTheParityRunner() throws Exception {
-        ParityCase c = ParityCatalog.cases(TestPaths.parityDir()).stream()
-                .filter(x -> x.name().equals(ConnectorForwardParity.CASE)).findFirst().orElseThrow();
+        ParityCase c = ParityCatalog.find(TestPaths.parityDir(), ConnectorForwardParity.CASE);
         List<ParityRunner.Row> rows = new ParityRunner(runtime,
                 Map.of(ConnectorForwardParity.CASE, ConnectorForwardParity.component())).runCase(c);
         new ParityRunner.Report(rows).print(System.out);

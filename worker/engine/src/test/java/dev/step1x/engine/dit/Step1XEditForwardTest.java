@@ -23,8 +23,7 @@ class Step1XEditForwardTest {
     static final EngineRuntime RT = EngineRuntime.startDefault();
 
     private static ParityCase parityCase(String name) throws Exception {
-        return ParityCatalog.cases(ParityPaths.defaultParityDir()).stream().filter(c -> c.name().equals(name))
-                .findFirst().orElseThrow();
+        return ParityCatalog.find(ParityPaths.defaultParityDir(), name);
     }
 
     private static void assertPasses(String name, ParityComponent component) throws Exception {

@@ -26,8 +26,7 @@ class ImagePreprocessParityTest {
     }
 
     private static List<Row> run(String caseName, ParityComponent component) throws Exception {
-        ParityCase c = ParityCatalog.cases(TestPaths.parityDir()).stream()
-                .filter(p -> p.name().equals(caseName)).findFirst().orElseThrow();
+        ParityCase c = ParityCatalog.find(TestPaths.parityDir(), caseName);
         List<Row> rows = new ParityRunner(runtime, Map.of(caseName, component)).runCase(c);
         new ParityRunner.Report(rows).print(System.out);
         return rows;

@@ -43,8 +43,7 @@ class ResizeStep1xParityTest {
 
     @Test
     void everyOutputOfTheCasePasses() throws Exception {
-        ParityCase c = ParityCatalog.cases(TestPaths.parityDir()).stream()
-                .filter(p -> p.name().equals(ResizeStep1xParity.CASE)).findFirst().orElseThrow();
+        ParityCase c = ParityCatalog.find(TestPaths.parityDir(), ResizeStep1xParity.CASE);
         List<Row> rows = new ParityRunner(runtime, Map.of(ResizeStep1xParity.CASE, ResizeStep1xParity.component()))
                 .runCase(c);
         new ParityRunner.Report(rows).print(System.out);

@@ -31,7 +31,7 @@ class ParityRunnerTest {
     }
 
     private static ParityCase denoiseCase() throws Exception {
-        return ParityCatalog.cases(DIR).stream().filter(c -> c.name().equals("denoise_cfg_v11")).findFirst().orElseThrow();
+        return ParityCatalog.find(DIR, "denoise_cfg_v11");
     }
 
     @Test

@@ -20,8 +20,7 @@ class DenoiserTest {
     @Test
     void goldenDenoiseCfgV11Passes() throws Exception {
         EngineRuntime rt = EngineRuntime.startDefault();
-        ParityCase c = ParityCatalog.cases(ParityPaths.defaultParityDir()).stream()
-                .filter(x -> x.name().equals("denoise_cfg_v11")).findFirst().orElseThrow();
+        ParityCase c = ParityCatalog.find(ParityPaths.defaultParityDir(), "denoise_cfg_v11");
         List<ParityRunner.Row> rows = new ParityRunner(rt, Map.of(c.name(), DenoiseCfgParity.component())).runCase(c);
         assertThat(rows).isNotEmpty().allSatisfy(r -> assertThat(r.status()).as(r.toString()).isEqualTo(ParityRunner.Status.PASS));
     }

@@ -25,8 +25,7 @@ class SamplerEnd2EndTest {
 
     private static ParityCase parityCase(ModelVersion v) throws Exception {
         String name = v == ModelVersion.V1_1 ? "sampler_end2end_v11" : "sampler_end2end";
-        return ParityCatalog.cases(ParityPaths.defaultParityDir()).stream().filter(c -> c.name().equals(name))
-                .findFirst().orElseThrow();
+        return ParityCatalog.find(ParityPaths.defaultParityDir(), name);
     }
 
     @ParameterizedTest

@@ -40,8 +40,7 @@ class AutoEncoderParityTest {
     @BeforeAll
     static void setUp() throws Exception {
         runtime = EngineRuntime.startDefault();
-        roundtrip = ParityCatalog.cases(TestPaths.parityDir()).stream()
-                .filter(c -> c.name().equals(VaeRoundtripParity.CASE)).findFirst().orElseThrow();
+        roundtrip = ParityCatalog.find(TestPaths.parityDir(), VaeRoundtripParity.CASE);
         manager = runtime.newManager();
         ae = AutoEncoder.load(manager, TestPaths.step1x("vae.safetensors"),
                 AutoEncoderParams.fromJson(TestPaths.step1x("vae_config.json")));

@@ -43,8 +43,7 @@ class VisionForwardTest {
 
     @Test
     void goldenCasePassesThroughTheParityRunner() throws Exception {
-        ParityCase c = ParityCatalog.cases(TestPaths.parityDir()).stream()
-                .filter(x -> x.name().equals(VisionForwardParity.CASE)).findFirst().orElseThrow();
+        ParityCase c = ParityCatalog.find(TestPaths.parityDir(), VisionForwardParity.CASE);
         List<ParityRunner.Row> rows = new ParityRunner(runtime,
                 Map.of(VisionForwardParity.CASE, VisionForwardParity.component())).runCase(c);
         new ParityRunner.Report(rows).print(System.out);
