@@ -17,6 +17,14 @@ public interface EditEngine extends AutoCloseable {
         return input.bucket();
     }
 
+    /**
+     * The most requests of {@code bucket} one batch may hold on this engine's device (0: not even one fits);
+     * unlimited unless the engine plans its memory.
+     */
+    default int maxBatchRequests(BucketKey bucket) {
+        return Integer.MAX_VALUE;
+    }
+
     /** Short description: model directory, versions, device, dtype. */
     String describe();
 

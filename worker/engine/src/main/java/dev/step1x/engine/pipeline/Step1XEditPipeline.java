@@ -50,12 +50,14 @@ public final class Step1XEditPipeline implements EditEngine {
     private final MllmEncoder mllm;
     private final DataType dtype = DataType.FLOAT32;
     private boolean aspectSnapping;
+    private long memoryBudgetBytes;
 
     Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, Function<NDManager, MllmEncoder> mllmFactory)
             throws IOException {
         this.runtime = runtime;
         this.model = model;
         this.models = runtime.newManager();
+        this.memoryBudgetBytes = deviceMemoryBytes(runtime);
         try {
             this.ae = AutoEncoder.load(models, model.vaeFile(), model.aeParams());
             this.mllm = mllmFactory.apply(models);
@@ -74,6 +76,41 @@ public final class Step1XEditPipeline implements EditEngine {
 
     public ModelDirectory model() {
         return model;
+    }
+
+    /** The memory the planner may fill (default: the device's total memory). */
+    public void setMemoryBudget(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("memory budget must be positive, got " + bytes);
+        }
+        this.memoryBudgetBytes = bytes;
+    }
+
+    @Override
+    public int maxBatchRequests(BucketKey bucket) {
+        return plan(bucket).maxRequests();
+    }
+
+    /** The memory plan of a bucket on this engine's budget. */
+    public MemoryPlanner.Plan plan(BucketKey bucket) {
+        return MemoryPlanner.of(model, bucket.version(), dtype).plan(bucket, memoryBudgetBytes);
+    }
+
+    /** GPU: the device's total memory as CUDA reports it; CPU: MemTotal of /proc/meminfo (else the JVM's view). */
+    static long deviceMemoryBytes(EngineRuntime runtime) {
+        if (runtime.device().isGpu()) {
+            return ai.djl.util.cuda.CudaUtils.getGpuMemory(runtime.device()).getMax();
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return Runtime.getRuntime().maxMemory();
     }
 
     /** Off by default (exact official behaviour); see {@link AspectSnap}. */

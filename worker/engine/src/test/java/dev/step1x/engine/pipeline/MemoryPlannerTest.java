@@ -1,0 +1,48 @@
+package dev.step1x.engine.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.types.DataType;
+import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.connector.Qwen2ConnectorConfig;
+import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
+import dev.step1x.engine.vae.AutoEncoderParams;
+import org.junit.jupiter.api.Test;
+
+class MemoryPlannerTest {
+
+    static final long GIB = 1L << 30;
+
+    /** The official model in bf16-sized storage (what a GPU run computes in, fp16/bf16: 2 bytes). */
+    static final MemoryPlanner OFFICIAL = new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(),
+            AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16);
+
+    @Test
+    void fullSizeWeightsAndActivationsAreOfTheRightOrder() {
+        MemoryPlanner.Plan p = OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 1024, 1024, 28), 80 * GIB);
+        // 12.4B DiT + 8.3B Qwen + 84M VAE parameters at 2 bytes: the official bf16 run peaks at 42.5 GB at 512²
+        assertThat(p.weightBytes()).isBetween(37 * GIB, 38 * GIB); // 40.5 GB decimal
+        // 640 + 2·4096 tokens per row, two rows per request
+        assertThat(p.perRequestBytes()).isBetween(2 * GIB, 10 * GIB);
+        assertThat(p.maxRequests()).isBetween(3, 12);
+    }
+
+    @Test
+    void biggerBucketsFitFewerRequestsAndTooSmallABudgetFitsNone() {
+        long budget = 80 * GIB;
+        int at512 = OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 512, 512, 28), budget).maxRequests();
+        int at768 = OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 768, 768, 28), budget).maxRequests();
+        int at1024 = OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 1024, 1024, 28), budget).maxRequests();
+        assertThat(at512).isGreaterThan(at768);
+        assertThat(at768).isGreaterThan(at1024);
+        assertThat(OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 1024, 1024, 28), 40 * GIB).maxRequests()).isZero();
+        assertThat(OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 1024, 1024, 28), 24 * GIB).maxRequests()).isZero();
+    }
+
+    @Test
+    void moreMemoryFitsMoreRequests() {
+        BucketKey k = new BucketKey(ModelVersion.V1_1, 768, 1024, 28);
+        assertThat(OFFICIAL.plan(k, 141 * GIB).maxRequests()).isGreaterThan(OFFICIAL.plan(k, 80 * GIB).maxRequests());
+    }
+}
