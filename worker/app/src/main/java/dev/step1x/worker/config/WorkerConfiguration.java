@@ -2,6 +2,7 @@ package dev.step1x.worker.config;
 
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.BucketKeys;
+import dev.step1x.worker.batching.EngineLimits;
 import dev.step1x.worker.engine.SimulatedEditEngine;
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.ingest.IngestHandler;
@@ -140,19 +141,25 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    Batcher<WorkItem> batcher(WorkerProperties props, Clock clock) {
+    EngineLimits engineLimits() {
+        return new EngineLimits();
+    }
+
+    @Bean
+    Batcher<WorkItem> batcher(WorkerProperties props, Clock clock, EngineLimits limits) {
         WorkerProperties.Batching b = props.getBatching();
         double quantum = b.getDrrQuantum() > 0 ? b.getDrrQuantum() : b.getMaxBatchRows();
         return new Batcher<>(key -> {
             Integer override = b.getMaxRowsByBucket().get(key.toString());
             if (override != null) {
-                return override;
+                return limits.cap(key, override);
             }
             int rows = b.getMaxBatchRows();
             if (b.getMaxBatchPixels() > 0) {
                 rows = (int) Math.min(rows, Math.max(1, b.getMaxBatchPixels() / ((long) key.height() * key.width())));
             }
-            return rows;
+            // the engine's memory plan caps what the configuration allows
+            return limits.cap(key, rows);
         }, b.getMaxDelay(), quantum, System::nanoTime, clock);
     }
 
@@ -163,8 +170,9 @@ public class WorkerConfiguration {
 
     @Bean(destroyMethod = "close")
     EditPipeline editPipeline(WorkerProperties props, ObjectStore store, Batcher<WorkItem> batcher, ResultSink sink,
-            WorkerStats stats, MeterRegistry meters, Clock clock) {
-        return new EditPipeline(props, store, new InputInspector(props.getLimits()), batcher, sink, stats, meters, clock);
+            WorkerStats stats, MeterRegistry meters, Clock clock, EngineLimits limits) {
+        return new EditPipeline(props, store, new InputInspector(props.getLimits()), batcher, sink, stats, meters, clock,
+                limits);
     }
 
     @Bean

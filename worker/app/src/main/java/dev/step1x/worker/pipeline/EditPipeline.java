@@ -20,6 +20,7 @@ import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
 import dev.step1x.engine.pipeline.ImageEncoding;
 import dev.step1x.worker.batching.Batcher;
+import dev.step1x.worker.batching.EngineLimits;
 import dev.step1x.worker.batching.BucketKeys;
 import dev.step1x.worker.config.WorkerProperties;
 import dev.step1x.worker.ingest.OffsetTracker;
@@ -85,10 +86,12 @@ public final class EditPipeline {
     private final AtomicLong peakNative = new AtomicLong();
     private volatile WorkerIdentity identity;
     private volatile EditEngine engine;
+    private final EngineLimits limits;
     private volatile boolean stopping;
 
     public EditPipeline(WorkerProperties props, ObjectStore store, InputInspector inspector, Batcher<WorkItem> batcher,
-            ResultSink sink, WorkerStats stats, MeterRegistry meters, Clock clock) {
+            ResultSink sink, WorkerStats stats, MeterRegistry meters, Clock clock, EngineLimits limits) {
+        this.limits = limits;
         this.props = props;
         this.store = store;
         this.inspector = inspector;
@@ -109,6 +112,7 @@ public final class EditPipeline {
     /** Called once the engine is open (by the inference thread). */
     public void engineReady(EditEngine e, WorkerIdentity id) {
         this.engine = e;
+        limits.engineReady(e);
         this.identity = id;
     }
 
@@ -226,6 +230,10 @@ public final class EditPipeline {
             } catch (IllegalArgumentException e) {
                 throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, "image " + image.width() + "x" + image.height()
                         + " cannot be resized for size level " + p.sizeLevel() + ": " + e.getMessage());
+            }
+            if (limits.maxRequests(item.bucket) < 1) {
+                throw new RequestFailure(ErrorCode.DOES_NOT_FIT_DEVICE, "bucket " + item.bucket
+                        + " does not fit this worker's device memory even alone");
             }
             long t2 = System.nanoTime();
             item.decodeMs = (t2 - t1) / 1e6;

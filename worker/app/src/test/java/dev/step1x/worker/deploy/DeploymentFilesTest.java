@@ -1,0 +1,195 @@
+package dev.step1x.worker.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.step1x.worker.config.WorkerProperties;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.convert.DurationStyle;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Ties the deployment files (infra/helm, infra/image) to this application, in the build that every commit
+ * runs: the chart's ConfigMap entries bind to {@link WorkerProperties} through Spring's environment-variable
+ * binding exactly as the pods get them, no chart key names a property the worker does not have, the shutdown
+ * budget covers the worker's drain, and the images set what the engine needs. The full checks (rendering,
+ * Kubernetes schemas, Terraform, alert tests) are in infra/validate.sh.
+ */
+class DeploymentFilesTest {
+
+    private static final Path REPO = findRepo();
+
+    private static Path findRepo() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("infra/helm/step1x-worker/values.yaml"))) {
+            p = p.getParent();
+        }
+        if (p == null) {
+            throw new IllegalStateException("repository root with infra/helm not found above " + Path.of("").toAbsolutePath());
+        }
+        return p;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> values() throws IOException {
+        try (InputStream in = Files.newInputStream(REPO.resolve("infra/helm/step1x-worker/values.yaml"))) {
+            return new Yaml().load(in);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Map<String, Object> m, String key) {
+        return (Map<String, Object>) m.get(key);
+    }
+
+    private static int integer(Map<String, Object> m, String key) {
+        return ((Number) m.get(key)).intValue();
+    }
+
+    /** The chart's rule (templates/_helpers.tpl "step1x-worker.envName"): dots to _, dashes dropped, upper case. */
+    static String envName(String property) {
+        return property.replace('.', '_').replace("-", "").toUpperCase(Locale.ROOT);
+    }
+
+    /** What the chart's ConfigMap holds for the default values: config entries plus the derived shutdown keys. */
+    private static Map<String, String> chartWorkerProperties() throws IOException {
+        Map<String, Object> v = values();
+        Map<String, String> props = new LinkedHashMap<>();
+        map(v, "config").forEach((k, val) -> {
+            if (val != null && !String.valueOf(val).isEmpty()) {
+                props.put(k, String.valueOf(val));
+            }
+        });
+        Map<String, Object> shutdown = map(v, "shutdown");
+        props.put("worker.kafka.worst-batch-time", integer(shutdown, "worstBatchSeconds") + "s");
+        props.put("worker.lifecycle.drain-grace",
+                (integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")) + "s");
+        props.put("worker.kafka.static-membership", "true"); // the chart adds it with kafka.staticMembership
+        return props;
+    }
+
+    private static Binder envBinder(Map<String, String> properties) {
+        Map<String, Object> env = new LinkedHashMap<>();
+        properties.forEach((k, val) -> env.put(envName(k), val));
+        SystemEnvironmentPropertySource source = new SystemEnvironmentPropertySource(
+                StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env);
+        return new Binder(ConfigurationPropertySources.from(source));
+    }
+
+    @Test
+    void chartConfigMapBindsToWorkerPropertiesAsEnvironmentVariables() throws IOException {
+        Map<String, String> props = chartWorkerProperties();
+        Map<String, String> worker = new LinkedHashMap<>();
+        props.forEach((k, val) -> {
+            if (k.startsWith("worker.")) {
+                worker.put(k, val);
+            }
+        });
+        assertThat(worker).isNotEmpty();
+
+        // NoUnboundElementsBindHandler: a chart key that is no WorkerProperties field fails here.
+        WorkerProperties bound = envBinder(worker)
+                .bind("worker", Bindable.of(WorkerProperties.class), new NoUnboundElementsBindHandler())
+                .orElseThrow();
+
+        Map<String, Object> shutdown = map(values(), "shutdown");
+        assertThat(bound.getEngine().getMode()).isEqualTo(worker.get("worker.engine.mode"));
+        assertThat(bound.getEngine().getDevice()).isEqualTo("gpu");
+        assertThat(bound.getEngine().getModelVersions()).containsExactly("v1.1");
+        assertThat(bound.getBatching().getMaxBatchRows()).isEqualTo(Integer.parseInt(worker.get("worker.batching.max-batch-rows")));
+        assertThat(bound.getBatching().getMaxDelay()).isEqualTo(DurationStyle.detectAndParse(worker.get("worker.batching.max-delay")));
+        assertThat(bound.getLimits().getMaxInputBytes()).isEqualTo(Long.parseLong(worker.get("worker.limits.max-input-bytes")));
+        assertThat(bound.getKafka().getWorstBatchTime()).isEqualTo(Duration.ofSeconds(integer(shutdown, "worstBatchSeconds")));
+        assertThat(bound.getKafka().isStaticMembership()).isTrue();
+        assertThat(bound.getLifecycle().getDrainGrace()).isEqualTo(Duration.ofSeconds(
+                integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")));
+    }
+
+    @Test
+    void kafkaClientSettingsReachTheBinderConfigurationMapWithTheirDottedNames() {
+        Map<String, String> env = Map.of(
+                "spring.cloud.stream.kafka.binder.configuration.sasl.mechanism", "AWS_MSK_IAM",
+                "spring.cloud.stream.kafka.binder.configuration.sasl.client.callback.handler.class", "x.Handler",
+                "spring.cloud.stream.kafka.binder.consumer-properties.session.timeout.ms", "120000");
+        Binder binder = envBinder(env);
+        Map<String, String> configuration = binder
+                .bind("spring.cloud.stream.kafka.binder.configuration", Bindable.mapOf(String.class, String.class))
+                .orElseThrow();
+        assertThat(configuration).containsEntry("sasl.mechanism", "AWS_MSK_IAM")
+                .containsEntry("sasl.client.callback.handler.class", "x.Handler");
+        Map<String, String> consumer = binder
+                .bind("spring.cloud.stream.kafka.binder.consumer-properties", Bindable.mapOf(String.class, String.class))
+                .orElseThrow();
+        assertThat(consumer).containsEntry("session.timeout.ms", "120000");
+    }
+
+    @Test
+    void gracePeriodCoversTheDrainAndTheShutdownPhase() throws IOException {
+        Map<String, Object> s = map(values(), "shutdown");
+        int grace = integer(s, "terminationGracePeriodSeconds");
+        int preStop = integer(s, "preStopSleepSeconds");
+        int drain = integer(s, "worstBatchSeconds") + integer(s, "publishSeconds");
+        assertThat(grace).isGreaterThanOrEqualTo(preStop + drain + integer(s, "exitMarginSeconds"));
+        assertThat(grace).as("inside the two minutes of a spot notice").isLessThanOrEqualTo(120);
+
+        Properties app = new Properties();
+        try (InputStream in = Files.newInputStream(REPO.resolve("worker/app/src/main/resources/application.properties"))) {
+            app.load(in);
+        }
+        String phase = app.getProperty("spring.lifecycle.timeout-per-shutdown-phase");
+        if (phase != null) {
+            long phaseSeconds = DurationStyle.detectAndParse(phase).toSeconds();
+            assertThat(grace).as("Spring's shutdown phase ends before Kubernetes sends SIGKILL")
+                    .isGreaterThanOrEqualTo(preStop + (int) phaseSeconds);
+        }
+    }
+
+    @Test
+    void imagesRunNonRootOfflineWithTheTunablesTheCliUses() throws IOException {
+        String pom = Files.readString(REPO.resolve("pom.xml"));
+        Matcher tunables = Pattern.compile("<glibc\\.tunables>([^<]+)</glibc\\.tunables>").matcher(pom);
+        assertThat(tunables.find()).isTrue();
+        String cli = Files.readString(REPO.resolve("bin/step1x-edit"));
+        assertThat(cli).contains("GLIBC_TUNABLES:-" + tunables.group(1) + "}");
+
+        for (String[] image : List.of(new String[] {"Dockerfile", "cu124"}, new String[] {"Dockerfile.cpu", "cpu"})) {
+            String df = Files.readString(REPO.resolve("infra/image/" + image[0]));
+            assertThat(df).as(image[0])
+                    .contains("GLIBC_TUNABLES=" + tunables.group(1))
+                    .contains("DJL_OFFLINE=true")
+                    .contains("OPT_OUT_TRACKING=true")
+                    .contains("PYTORCH_LIBRARY_PATH=/opt/libtorch/lib")
+                    .contains("PYTORCH_FLAVOR=" + image[1])
+                    .contains("--enable-native-access=ALL-UNNAMED")
+                    .contains("-XX:+ExitOnOutOfMemoryError")
+                    .contains("\nUSER 10001:10001\n")
+                    .contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/app.jar\"]");
+        }
+        Map<String, Object> pod = map(values(), "podSecurityContext");
+        assertThat(pod.get("runAsUser")).isEqualTo(10001);
+        assertThat(pod.get("runAsNonRoot")).isEqualTo(true);
+    }
+
+    @Test
+    void envNamesFollowRelaxedBinding() {
+        assertThat(envName("worker.batching.max-batch-rows")).isEqualTo("WORKER_BATCHING_MAXBATCHROWS");
+        assertThat(envName("management.endpoint.health.probes.enabled")).isEqualTo("MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED");
+    }
+}
