@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -106,8 +107,8 @@ class DeploymentFilesTest {
 
         // NoUnboundElementsBindHandler: a chart key that is no WorkerProperties field fails here.
         WorkerProperties bound = envBinder(worker)
-                .bind("worker", Bindable.of(WorkerProperties.class), new NoUnboundElementsBindHandler())
-                .orElseThrow();
+                .bind("worker", Bindable.of(WorkerProperties.class), new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
+                .orElseThrow(IllegalStateException::new);
 
         Map<String, Object> shutdown = map(values(), "shutdown");
         assertThat(bound.getEngine().getMode()).isEqualTo(worker.get("worker.engine.mode"));
@@ -131,12 +132,12 @@ class DeploymentFilesTest {
         Binder binder = envBinder(env);
         Map<String, String> configuration = binder
                 .bind("spring.cloud.stream.kafka.binder.configuration", Bindable.mapOf(String.class, String.class))
-                .orElseThrow();
+                .orElseThrow(IllegalStateException::new);
         assertThat(configuration).containsEntry("sasl.mechanism", "AWS_MSK_IAM")
                 .containsEntry("sasl.client.callback.handler.class", "x.Handler");
         Map<String, String> consumer = binder
                 .bind("spring.cloud.stream.kafka.binder.consumer-properties", Bindable.mapOf(String.class, String.class))
-                .orElseThrow();
+                .orElseThrow(IllegalStateException::new);
         assertThat(consumer).containsEntry("session.timeout.ms", "120000");
     }
 
