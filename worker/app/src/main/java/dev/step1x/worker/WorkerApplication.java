@@ -1,5 +1,7 @@
 package dev.step1x.worker;
 
+import dev.step1x.worker.config.WorkerProperties;
+import dev.step1x.worker.spot.SpotInterruptionWatcher;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -17,17 +19,30 @@ public class WorkerApplication {
         ConfigurableApplicationContext context = SpringApplication.run(WorkerApplication.class, args);
         exitCleanlyOn(context, "TERM");
         exitCleanlyOn(context, "INT");
+        watchSpotInterruptions(context);
     }
 
     /** Replaces the JVM's default handler (exit 143) by a drain and exit 0. */
     static void exitCleanlyOn(ConfigurableApplicationContext context, String signal) {
         try {
-            Signal.handle(new Signal(signal), s -> {
-                Thread t = new Thread(() -> System.exit(SpringApplication.exit(context)), "step1x-shutdown");
-                t.start();
-            });
+            Signal.handle(new Signal(signal), s -> drainAndExit(context));
         } catch (IllegalArgumentException e) {
             // signal not available on this platform: keep the JVM default
         }
+    }
+
+    /** A spot interruption notice drains exactly like SIGTERM (the notice comes about two minutes ahead). */
+    static void watchSpotInterruptions(ConfigurableApplicationContext context) {
+        WorkerProperties.SpotWatcher w = context.getBean(WorkerProperties.class).getLifecycle().getSpotWatcher();
+        SpotInterruptionWatcher.Settings settings = SpotInterruptionWatcher.Settings.defaults().withEnabled(w.isEnabled())
+                .withBaseUrl(w.getBaseUrl()).withInterval(w.getInterval()).withRequestTimeout(w.getRequestTimeout());
+        SpotInterruptionWatcher watcher = new SpotInterruptionWatcher(settings, () -> drainAndExit(context));
+        if (watcher.start()) {
+            context.addApplicationListener((org.springframework.context.event.ContextClosedEvent e) -> watcher.close());
+        }
+    }
+
+    private static void drainAndExit(ConfigurableApplicationContext context) {
+        new Thread(() -> System.exit(SpringApplication.exit(context)), "step1x-shutdown").start();
     }
 }

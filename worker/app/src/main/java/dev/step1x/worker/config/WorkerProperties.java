@@ -304,6 +304,10 @@ public class WorkerProperties {
         private Duration livenessStallTimeout = Duration.ZERO;
         /** Results remembered per requestId so a duplicate delivery gets the identical result. */
         private int resultCacheSize = 10_000;
+        /** The EC2 spot interruption notice: when it appears the worker drains exactly as on SIGTERM. */
+        private final SpotWatcher spotWatcher = new SpotWatcher();
+
+        public SpotWatcher getSpotWatcher() { return spotWatcher; }
 
         public Duration getDrainGrace() { return drainGrace; }
         public void setDrainGrace(Duration drainGrace) { this.drainGrace = drainGrace; }
@@ -311,6 +315,23 @@ public class WorkerProperties {
         public void setLivenessStallTimeout(Duration v) { this.livenessStallTimeout = v; }
         public int getResultCacheSize() { return resultCacheSize; }
         public void setResultCacheSize(int resultCacheSize) { this.resultCacheSize = resultCacheSize; }
+    }
+
+    /** Watching the instance metadata for a spot interruption notice (off by default; on in the chart for spot nodes). */
+    public static class SpotWatcher {
+        private boolean enabled = false;
+        private Duration interval = Duration.ofSeconds(5);
+        private java.net.URI baseUrl = java.net.URI.create("http://169.254.169.254");
+        private Duration requestTimeout = Duration.ofSeconds(2);
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean enabled) { this.enabled = enabled; }
+        public Duration getInterval() { return interval; }
+        public void setInterval(Duration interval) { this.interval = interval; }
+        public java.net.URI getBaseUrl() { return baseUrl; }
+        public void setBaseUrl(java.net.URI baseUrl) { this.baseUrl = baseUrl; }
+        public Duration getRequestTimeout() { return requestTimeout; }
+        public void setRequestTimeout(Duration requestTimeout) { this.requestTimeout = requestTimeout; }
     }
 
     // ------------------------------------------------------------------ derived values
