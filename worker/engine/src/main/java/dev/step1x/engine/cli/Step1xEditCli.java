@@ -1,6 +1,7 @@
 package dev.step1x.engine.cli;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.nn.Precision;
 import dev.step1x.engine.parity.ParityComponents;
 import dev.step1x.engine.parity.ParityPaths;
 import dev.step1x.engine.parity.ParityRunner;
@@ -27,6 +28,9 @@ public final class Step1xEditCli {
             commands:
               parity   run the golden parity sets and print a table (case, tensor, max abs diff, tolerance, status)
                          --dir DIR     parity directory (default: ../shared/parity beside the repository)
+                         --cases A,B   only these cases (default: every case and the weight checks)
+                         --dtype fp32|fp16   compute type of the DiT, connector and Qwen (default fp32); fp16
+                                       compares with the float16 tolerances (README, "GPU")
                          --strict      also fail when a case is NOT IMPLEMENTED
               bench    ms per component (connector, DiT forward, VAE encode/decode, sampler step, Qwen vision
                        and decoder) at float32 on random weights
@@ -55,9 +59,22 @@ public final class Step1xEditCli {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
+    /** {@code --dtype fp32|fp16} (usage error otherwise). */
+    static Precision precision(CliOptions o, Precision fallback) throws CliOptions.UsageException {
+        String v = o.string("--dtype", null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Precision.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new CliOptions.UsageException("--dtype: " + e.getMessage());
+        }
+    }
+
     static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads");
     static final Map<String, Set<String>> VALUE_OPTIONS = Map.of(
-            "parity", Set.of("--dir"),
+            "parity", Set.of("--dir", "--cases", "--dtype"),
             "bench", Set.of("--config", "--iterations", "--model", "--size-level", "--steps", "--batches", "--version"),
             "info", Set.of(),
             "demo-model", Set.of("--out", "--tokenizer", "--size"),
@@ -148,9 +165,22 @@ public final class Step1xEditCli {
                         err.println("step1x-edit: parity directory " + parityDir + " does not exist (use --dir)");
                         yield 2;
                     }
+                    Precision precision = precision(o, Precision.FP32);
+                    Set<String> cases = new java.util.LinkedHashSet<>();
+                    for (String c : o.string("--cases", "").split(",")) {
+                        if (!c.isBlank()) {
+                            cases.add(c.trim());
+                        }
+                    }
                     EngineRuntime rt = EngineRuntime.start(options);
-                    out.println("parity sets in " + parityDir.toAbsolutePath().normalize() + "; " + rt.describe());
-                    ParityRunner.Report report = new ParityRunner(rt, ParityComponents.registered()).run(parityDir);
+                    out.println("parity sets in " + parityDir.toAbsolutePath().normalize() + "; " + rt.describe()
+                            + ", compute " + precision);
+                    ParityRunner.Report report;
+                    try {
+                        report = new ParityRunner(rt, ParityComponents.registered(), precision).run(parityDir, cases);
+                    } catch (IllegalArgumentException e) {
+                        throw new CliOptions.UsageException("--cases: " + e.getMessage());
+                    }
                     report.print(out);
                     boolean fail = report.failed()
                             || (o.flag("--strict") && report.count(ParityRunner.Status.NOT_IMPLEMENTED) > 0);

@@ -21,7 +21,8 @@ public final class ConnectorForwardParity {
         return (manager, data) -> {
             Path dir = data.setDir();
             Qwen2Connector connector = Qwen2Connector.load(manager, dir.resolve("connector.safetensors"),
-                    Qwen2ConnectorConfig.fromJson(dir.resolve("connector_config.json")), ModelVersion.V1_0);
+                    Qwen2ConnectorConfig.fromJson(dir.resolve("connector_config.json")), ModelVersion.V1_0,
+                    data.precision().dataType());
             Qwen2Connector.Output out = connector.forward(data.tensor("in.x"), data.tensor("in.t"), data.tensor("in.mask"));
             return Map.of("out.txt", out.txt(), "out.y", out.y());
         };

@@ -82,12 +82,18 @@ public final class Qwen2Connector {
      */
     public static Qwen2Connector load(NDManager manager, Path connectorOrDitSafetensors, Qwen2ConnectorConfig cfg,
             ModelVersion version) throws IOException {
+        return load(manager, connectorOrDitSafetensors, cfg, version, DataType.FLOAT32);
+    }
+
+    /** As {@link #load(NDManager, Path, Qwen2ConnectorConfig, ModelVersion)}, computing in {@code type}. */
+    public static Qwen2Connector load(NDManager manager, Path connectorOrDitSafetensors, Qwen2ConnectorConfig cfg,
+            ModelVersion version, DataType type) throws IOException {
         WeightSpec spec = weightSpec(cfg, version);
         try (Checkpoint ckpt = Checkpoint.open(connectorOrDitSafetensors)) {
             String prefix = KEY_PREFIX + ".";
             Set<String> others = ckpt.tensors().keySet().stream().filter(k -> !k.startsWith(prefix))
                     .collect(Collectors.toUnmodifiableSet());
-            Map<String, NDArray> tensors = StrictLoader.loadAll(manager, spec, ckpt, DataType.FLOAT32, others);
+            Map<String, NDArray> tensors = StrictLoader.loadAll(manager, spec, ckpt, type, others);
             return new Qwen2Connector(new LoadedParams(tensors).child(KEY_PREFIX), cfg, version);
         }
     }
@@ -108,11 +114,13 @@ public final class Qwen2Connector {
     public Output forward(NDArray x, NDArray t, NDArray mask) {
         checkInputs(x, t, mask);
         NDArray[] out = Scoped.runAll(() -> {
-            DataType type = x.getDataType();
+            // computes in its weights' type whatever the input's (the DiT hands over float16 or float32 states)
+            DataType type = globalProjOut.dataType();
+            NDArray xc = x.getDataType() == type ? x : x.toType(type, false);
             NDArray t1000 = t.toType(DataType.FLOAT32, false).mul((float) Qwen2ConnectorConfig.TIMESTEP_MULTIPLIER);
-            NDArray mean = maskedMean(x, mask);
+            NDArray mean = maskedMean(xc, mask);
             NDArray y = globalProjOut.forward(scaledMean(mean).toType(type, false));
-            NDArray txt = s.forward(x, t1000, mask, mean.toType(type, false));
+            NDArray txt = s.forward(xc, t1000, mask, mean.toType(type, false));
             return new NDArray[] {txt, y};
         });
         return new Output(out[0], out[1]);

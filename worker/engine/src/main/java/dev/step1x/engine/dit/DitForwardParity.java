@@ -1,7 +1,6 @@
 package dev.step1x.engine.dit;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.parity.ParityComponent;
@@ -24,7 +23,7 @@ public final class DitForwardParity {
             Step1XEdit dit = Step1XEdit.load(manager, dir.resolve(weightsFile),
                     Step1XParams.fromJson(dir.resolve("dit_config.json")),
                     Qwen2ConnectorConfig.fromJson(dir.resolve("connector_config.json")), ModelVersion.V1_0,
-                    DataType.FLOAT32);
+                    data.precision().dataType());
             Map<String, NDArray> out = new HashMap<>();
             EmbedND.Rope pe = dit.rope(data.tensor("in.txt_ids"), data.tensor("in.img_ids"));
             NDArray pred = dit.forward(data.tensor("in.img"), pe, data.tensor("in.timesteps"),

@@ -2,6 +2,7 @@
 // Keys (relative to double_blocks.{i}): {img,txt}_mod.lin.*, {img,txt}_attn.{qkv,norm,proj}.*, {img,txt}_mlp.{0,2}.*
 package dev.step1x.engine.dit;
 
+import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import dev.step1x.engine.nn.Activations;
 import dev.step1x.engine.nn.LayerNorm;
@@ -67,6 +68,7 @@ final class DoubleStreamBlock {
         imgOut = imgOut.add(imgMod[1].gate().mul(img.mlp(imgMod[1].modulate(norm.forward(imgOut)))));
         NDArray txtOut = txtX.add(txtMod[0].gate().mul(txt.attn.proj.forward(txtAttn)));
         txtOut = txtOut.add(txtMod[1].gate().mul(txt.mlp(txtMod[1].modulate(norm.forward(txtOut)))));
-        return new NDArray[] {imgOut, txtOut};
+        // float16: clamp the residual streams (see Precision)
+        return new NDArray[] {Precision.clampResidual(imgOut), Precision.clampResidual(txtOut)};
     }
 }

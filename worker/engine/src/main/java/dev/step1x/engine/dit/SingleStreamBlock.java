@@ -2,6 +2,7 @@
 // Keys (relative to single_blocks.{i}): linear1.*, linear2.*, norm.{query_norm,key_norm}.scale, modulation.lin.*
 package dev.step1x.engine.dit;
 
+import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import dev.step1x.engine.nn.Activations;
@@ -41,7 +42,7 @@ final class SingleStreamBlock {
             NDArray[] qkv = SelfAttention.splitHeads(split.get(0), numHeads, norm);
             NDArray attn = SelfAttention.attention(qkv[0], qkv[1], qkv[2], pe, queryChunk);
             NDArray out = linear2.forward(attn.concat(Activations.geluTanh(split.get(1)), 2));
-            return x.add(mod.gate().mul(out));
+            return Precision.clampResidual(x.add(mod.gate().mul(out)));
         });
     }
 }

@@ -141,16 +141,18 @@ public final class Step1XEdit {
      * @param tVec the connector's timestep [B] (the pipeline passes the same tensor as timesteps)
      * @param mask [B, Lt] 0/1
      * @param mids if not null, receives intermediate activations under the golden sets' {@code mid.*} names
-     * @return velocity for every image token [B, Li, out_channels]
+     * @return velocity for every image token [B, Li, out_channels], float32 whatever the compute type
      */
     public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
             NDArray mask, Map<String, NDArray> mids) {
         int chunk = queryChunk(img, llmEmbedding);
+        DataType type = dataType();
         return Scoped.run(() -> {
+            // Latents arrive in float32; the blocks (and the connector) compute in the weights' type.
             Qwen2Connector.Output c = connector.forward(llmEmbedding, tVec, mask);
-            NDArray x = imgIn.forward(img);
-            NDArray timeEmb = timeIn.forward(Timesteps.sinusoidal(timesteps.mul(TIME_FACTOR), TIMESTEP_EMBEDDING_DIM,
-                    MAX_PERIOD));
+            NDArray x = imgIn.forward(cast(img, type));
+            NDArray timeEmb = timeIn.forward(cast(Timesteps.sinusoidal(timesteps.mul(TIME_FACTOR),
+                    TIMESTEP_EMBEDDING_DIM, MAX_PERIOD), type));
             NDArray vec = timeEmb.add(vectorIn.forward(c.y()));
             NDArray txt = txtIn.forward(c.txt());
             keep(mids, "mid.connector.txt", c.txt());
@@ -174,8 +176,17 @@ public final class Step1XEdit {
             NDArray imgTokens = joint.get(":, {}:", lt);
             keep(mids, "mid.final_layer.in.img", imgTokens);
             keep(mids, "mid.final_layer.in.vec", vec);
-            return finalLayer.forward(imgTokens, vec);
+            return cast(finalLayer.forward(imgTokens, vec), DataType.FLOAT32);
         });
+    }
+
+    /** The type the DiT computes in (its weights' type): FLOAT32, or FLOAT16 with clamped residual streams. */
+    public DataType dataType() {
+        return imgIn.dataType();
+    }
+
+    private static NDArray cast(NDArray x, DataType type) {
+        return x.getDataType() == type ? x : x.toType(type, false);
     }
 
     /** Convenience: computes the rotary tables from the ids, then {@link #forward(NDArray, EmbedND.Rope, ...)}. */

@@ -78,9 +78,15 @@ public final class Attention {
         // Scale q ([.., Lq, D]) rather than the scores ([.., Lq, Lk]): one pass over the small tensor.
         double scale = 1.0 / Math.sqrt(q.getShape().get(3));
         NDArray scores = q.mul((float) scale).matMul(kt);
+        // Mask and softmax in float32 for any input type: a float16 score row that is fully masked (left
+        // padding) or beyond ±65504 would otherwise give inf/NaN. queryChunkFor sizes blocks for 4-byte scores.
+        if (scores.getDataType() != DataType.FLOAT32) {
+            scores = scores.toType(DataType.FLOAT32, false);
+        }
         if (mask != null) {
             scores = scores.add(mask);
         }
-        return scores.softmax(-1).matMul(v);
+        NDArray weights = scores.softmax(-1);
+        return weights.toType(v.getDataType(), false).matMul(v);
     }
 }

@@ -23,6 +23,11 @@ public final class Linear {
                 : ai.djl.nn.core.Linear.linear(x, weight, bias).head();
     }
 
+    /** The type the layer computes in: its weight's. */
+    public ai.djl.ndarray.types.DataType dataType() {
+        return weight.getDataType();
+    }
+
     public long in() {
         return in;
     }

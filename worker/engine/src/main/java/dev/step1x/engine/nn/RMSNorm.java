@@ -1,6 +1,7 @@
 package dev.step1x.engine.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 
 /**
  * RMSNorm over the last dimension, computed in float32: {@code x · rsqrt(mean(x²) + eps) · w}.
@@ -16,10 +17,14 @@ public final class RMSNorm {
         this.eps = eps;
     }
 
+    /** In float32, back to the input's type, then times the weight (FLUX and Qwen2 both scale after the cast). */
     public NDArray forward(NDArray x) {
+        DataType type = x.getDataType();
+        NDArray xf = type == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
         // x · rsqrt(ms + eps): libtorch's rsqrt is 1/sqrt, so take the reciprocal, then multiply.
-        NDArray rms = x.square().mean(new int[] {-1}, true).add(eps).sqrt();
+        NDArray rms = xf.square().mean(new int[] {-1}, true).add(eps).sqrt();
         NDArray inv = rms.getNDArrayInternal().rdiv(1f);
-        return x.mul(inv).mul(weight);
+        NDArray normed = xf.mul(inv);
+        return (type == DataType.FLOAT32 ? normed : normed.toType(type, false)).mul(weight);
     }
 }

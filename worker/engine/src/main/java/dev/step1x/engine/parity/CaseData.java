@@ -1,5 +1,6 @@
 package dev.step1x.engine.parity;
 
+import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.step1x.engine.weights.SafetensorsFile;
@@ -13,11 +14,21 @@ public final class CaseData {
     private final ParityCase parityCase;
     private final SafetensorsFile file;
     private final NDManager manager;
+    private final Precision precision;
 
-    CaseData(ParityCase parityCase, SafetensorsFile file, NDManager manager) {
+    CaseData(ParityCase parityCase, SafetensorsFile file, NDManager manager, Precision precision) {
         this.parityCase = parityCase;
         this.file = file;
         this.manager = manager;
+        this.precision = precision;
+    }
+
+    /**
+     * The precision the run asks for: components load the DiT, connector and Qwen in it; the VAE, the
+     * sampler arithmetic and preprocessing stay float32 (as in the official code).
+     */
+    public Precision precision() {
+        return precision;
     }
 
     public ParityCase parityCase() {

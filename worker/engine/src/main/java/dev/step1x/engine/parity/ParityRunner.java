@@ -1,5 +1,6 @@
 package dev.step1x.engine.parity;
 
+import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.step1x.engine.runtime.EngineRuntime;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Runs every golden case and weight check of a parity directory and reports one row per compared
@@ -55,20 +57,50 @@ public final class ParityRunner {
 
     private final EngineRuntime runtime;
     private final Map<String, ParityComponent> components;
+    private final Precision precision;
 
     /** @param components case name -> component; cases without one are reported NOT IMPLEMENTED */
     public ParityRunner(EngineRuntime runtime, Map<String, ParityComponent> components) {
-        this.runtime = runtime;
-        this.components = components;
+        this(runtime, components, Precision.FP32);
     }
 
+    /**
+     * @param precision FP32 compares with the sets' own tolerances; FP16 runs the DiT, connector and Qwen in
+     *     float16 and compares with {@link ParityCatalog#fp16Tolerance} (the golden tensors stay float32)
+     */
+    public ParityRunner(EngineRuntime runtime, Map<String, ParityComponent> components, Precision precision) {
+        this.runtime = runtime;
+        this.components = components;
+        this.precision = precision;
+    }
+
+    /** Every weight check and case of the directory. */
     public Report run(Path parityDir) throws IOException {
-        List<Row> rows = new ArrayList<>();
-        for (WeightCheck check : WeightCheck.all(parityDir)) {
-            rows.add(check.run(runtime));
+        return run(parityDir, Set.of());
+    }
+
+    /**
+     * @param only case names to run (empty: all cases and the weight checks); a name that is not a case
+     *     of the directory is an error naming the cases there
+     */
+    public Report run(Path parityDir, Set<String> only) throws IOException {
+        List<ParityCase> cases = ParityCatalog.cases(parityDir);
+        List<String> unknown = only.stream().filter(n -> cases.stream().noneMatch(c -> c.name().equals(n)))
+                .sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("no parity case " + unknown + " in " + parityDir + " (cases: "
+                    + cases.stream().map(ParityCase::name).toList() + ")");
         }
-        for (ParityCase c : ParityCatalog.cases(parityDir)) {
-            rows.addAll(runCase(c));
+        List<Row> rows = new ArrayList<>();
+        if (only.isEmpty()) {
+            for (WeightCheck check : WeightCheck.all(parityDir)) {
+                rows.add(check.run(runtime));
+            }
+        }
+        for (ParityCase c : cases) {
+            if (only.isEmpty() || only.contains(c.name())) {
+                rows.addAll(runCase(c));
+            }
         }
         return new Report(rows);
     }
@@ -83,8 +115,11 @@ public final class ParityRunner {
         }
         List<Row> rows = new ArrayList<>();
         try (NDManager manager = runtime.newManager(); SafetensorsFile file = SafetensorsFile.open(c.file())) {
-            Map<String, NDArray> actual = component.run(manager, new CaseData(c, file, manager));
-            for (Map.Entry<String, Tolerance> out : c.outputs().entrySet()) {
+            Map<String, NDArray> actual = component.run(manager, new CaseData(c, file, manager, precision));
+            for (Map.Entry<String, Tolerance> golden : c.outputs().entrySet()) {
+                Map.Entry<String, Tolerance> out = precision == Precision.FP16
+                        ? Map.entry(golden.getKey(), ParityCatalog.fp16Tolerance(c, golden.getKey(), golden.getValue()))
+                        : golden;
                 NDArray a = actual.get(out.getKey());
                 if (a == null) {
                     rows.add(new Row(label, out.getKey(), Double.NaN, out.getValue().toString(), Status.FAIL,

@@ -31,7 +31,8 @@ public final class SamplerEnd2EndParity {
             Step1XEdit dit = Step1XEdit.load(manager,
                     dir.resolve(version == ModelVersion.V1_1 ? "dit_v11.safetensors" : "dit.safetensors"),
                     Step1XParams.fromJson(dir.resolve("dit_config.json")),
-                    Qwen2ConnectorConfig.fromJson(dir.resolve("connector_config.json")), version, DataType.FLOAT32);
+                    Qwen2ConnectorConfig.fromJson(dir.resolve("connector_config.json")), version,
+                    data.precision().dataType());
 
             // to_tensor: uint8 HWC -> float32 CHW / 255; encode() receives 2x - 1
             NDArray refU8 = data.tensor("in.ref_image_u8_hwc");

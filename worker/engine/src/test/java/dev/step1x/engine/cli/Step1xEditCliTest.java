@@ -39,6 +39,21 @@ class Step1xEditCliTest {
     }
 
     @Test
+    void parityAtFloat16RunsTheChosenCasesAgainstTheFloat16Tolerances() {
+        String dir = ParityPaths.defaultParityDir().toString();
+        Result r = run("parity", "--dir", dir, "--dtype", "fp16", "--cases", "dit_forward,connector_forward");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("compute fp16").contains("step1x/dit_forward ").contains("atol 1e-02 rtol 1e-02")
+                .doesNotContain("weights step1x").doesNotContain("vae_roundtrip").contains("3 passed, 0 failed");
+        Result unknownCase = run("parity", "--dir", dir, "--cases", "dit_forwrd");
+        assertThat(unknownCase.code()).isEqualTo(2);
+        assertThat(unknownCase.err()).contains("no parity case [dit_forwrd]").contains("dit_forward");
+        Result badDtype = run("parity", "--dir", dir, "--dtype", "bf16");
+        assertThat(badDtype.code()).isEqualTo(2);
+        assertThat(badDtype.err()).contains("--dtype: dtype 'bf16' is not one of: fp32, fp16");
+    }
+
+    @Test
     void usageErrorsExitTwoAndSayWhy() {
         assertThat(run().code()).isEqualTo(2);
         Result unknown = run("parity", "--frobnicate");

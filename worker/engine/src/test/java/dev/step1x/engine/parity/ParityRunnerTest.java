@@ -7,6 +7,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.nn.Precision;
 import dev.step1x.engine.parity.ParityRunner.Row;
 import dev.step1x.engine.parity.ParityRunner.Status;
 import dev.step1x.engine.runtime.EngineRuntime;
@@ -63,6 +64,32 @@ class ParityRunnerTest {
         report.print(new PrintStream(buf, true, StandardCharsets.UTF_8));
         assertThat(buf.toString(StandardCharsets.UTF_8))
                 .contains("max abs diff").contains("NOT IMPLEMENTED").contains("6 passed, 0 failed, 15 not implemented");
+    }
+
+    /**
+     * With the DiT, connector and Qwen in float16 every case passes its float16 tolerance, and the diffs of the
+     * float16 model cases are real (non-zero, so the run did compute in float16) and within the documented bound.
+     */
+    @Test
+    void everyCasePassesAtFloat16WithinTheFloat16Tolerances() throws Exception {
+        ParityRunner.Report report = new ParityRunner(runtime, ParityComponents.registered(), Precision.FP16).run(DIR);
+        report.rows().stream().filter(r -> r.status() != Status.PASS).forEach(System.out::println);
+        assertThat(report.failed()).isFalse();
+        assertThat(report.count(Status.NOT_IMPLEMENTED)).isZero();
+        Row pred = report.rows().stream().filter(r -> r.caseName().equals("step1x/dit_forward")).findFirst().orElseThrow();
+        assertThat(pred.tolerance()).isEqualTo(ParityCatalog.FP16_FORWARD.toString());
+        assertThat(pred.maxAbsDiff()).isGreaterThan(1e-4).isLessThan(1e-2);
+        Row vae = report.rows().stream().filter(r -> r.caseName().equals("step1x/vae_roundtrip")).findFirst().orElseThrow();
+        assertThat(vae.tolerance()).isEqualTo(Tolerance.of(1e-4).toString()); // the VAE stays float32
+    }
+
+    @Test
+    void onlyTheNamedCasesRunAndAnUnknownNameIsAnError() throws Exception {
+        ParityRunner runner = new ParityRunner(runtime, ParityComponents.registered());
+        ParityRunner.Report report = runner.run(DIR, java.util.Set.of("denoise_cfg_v11"));
+        assertThat(report.rows()).singleElement().satisfies(r -> assertThat(r.caseName()).isEqualTo("step1x/denoise_cfg_v11"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> runner.run(DIR, java.util.Set.of("nope")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no parity case [nope]");
     }
 
     @Test

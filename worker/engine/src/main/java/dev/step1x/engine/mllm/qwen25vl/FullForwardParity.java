@@ -37,7 +37,8 @@ public final class FullForwardParity {
         return (manager, data) -> {
             Path dir = data.setDir();
             Qwen25VLConfig cfg = Qwen25VLConfig.fromJson(dir.resolve("config.json"));
-            Qwen25VLModel model = Qwen25VLModel.load(manager, dir.resolve("model.safetensors"), cfg);
+            Qwen25VLModel model = Qwen25VLModel.load(manager, dir.resolve("model.safetensors"), cfg,
+                    data.precision().dataType());
             NDArray ids = data.tensor("input_ids");
             long[][] grid = grid(data.tensor("image_grid_thw"));
             NDArray pixels = pixelValues(manager, data);

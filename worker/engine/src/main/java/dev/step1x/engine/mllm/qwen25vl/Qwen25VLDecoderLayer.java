@@ -4,6 +4,7 @@
 // mlp.{gate,up,down}_proj.weight, input_layernorm.weight, post_attention_layernorm.weight
 package dev.step1x.engine.mllm.qwen25vl;
 
+import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.nn.Activations;
@@ -66,7 +67,9 @@ public final class Qwen25VLDecoderLayer {
         return Scoped.run(() -> {
             NDArray h = hidden.add(attention(inputLayernorm.forward(hidden), rope, additiveMask, queryChunk));
             NDArray x = postAttentionLayernorm.forward(h);
-            return h.add(downProj.forward(Activations.silu(gateProj.forward(x)).mul(upProj.forward(x))));
+            // float16: clamp the residual stream (see Precision)
+            return Precision.clampResidual(
+                    h.add(downProj.forward(Activations.silu(gateProj.forward(x)).mul(upProj.forward(x)))));
         });
     }
 

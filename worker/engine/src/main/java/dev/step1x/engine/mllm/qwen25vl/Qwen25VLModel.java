@@ -111,6 +111,12 @@ public final class Qwen25VLModel {
      * loaded as FLOAT32 (BF16 widened) onto {@code manager}; closing it frees them.
      */
     public static Qwen25VLModel load(NDManager manager, Path modelDirOrFile, Qwen25VLConfig config) throws IOException {
+        return load(manager, modelDirOrFile, config, DataType.FLOAT32);
+    }
+
+    /** As {@link #load(NDManager, Path, Qwen25VLConfig)}, computing in {@code type} (FLOAT32 or FLOAT16). */
+    public static Qwen25VLModel load(NDManager manager, Path modelDirOrFile, Qwen25VLConfig config, DataType type)
+            throws IOException {
         WeightSpec spec = weightSpec(config);
         try (Checkpoint ckpt = Checkpoint.open(modelDirOrFile)) {
             Map<String, TensorInfo> byLegacy = new LinkedHashMap<>();
@@ -130,7 +136,7 @@ public final class Qwen25VLModel {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             try {
                 for (String key : spec.shapes().keySet()) {
-                    tensors.put(key, ckpt.load(manager, fileKey.get(key), DataType.FLOAT32));
+                    tensors.put(key, ckpt.load(manager, fileKey.get(key), type));
                 }
             } catch (IOException | RuntimeException e) {
                 tensors.values().forEach(NDArray::close);

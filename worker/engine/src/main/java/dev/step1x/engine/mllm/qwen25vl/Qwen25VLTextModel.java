@@ -3,6 +3,7 @@
 // Keys (relative to model): embed_tokens.weight, layers.{i}.*, norm.weight
 package dev.step1x.engine.mllm.qwen25vl;
 
+import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -26,12 +27,6 @@ import java.util.List;
  * {@link NDScope}, if any.
  */
 public final class Qwen25VLTextModel {
-
-    /**
-     * The additive mask value of masked (query, key) pairs: {@code torch.finfo(float32).min}, as upstream.
-     * Unlike -inf, a row with every key masked (a query on left padding) gives uniform weights, not NaN.
-     */
-    public static final float MASK_MIN = -Float.MAX_VALUE;
 
     /**
      * @param layerOutputs the residual stream after each layer (un-normed), [B, L, hidden] each
@@ -146,7 +141,7 @@ public final class Qwen25VLTextModel {
     }
 
     /**
-     * The additive attention mask: 0 where key ≤ query and the key's mask is non-zero, {@link #MASK_MIN}
+     * The additive attention mask: 0 where key ≤ query and the key's mask is non-zero, {@link Precision#maskMin}
      * elsewhere. [1, 1, L, L] without a padding mask, else [B, 1, L, L].
      */
     public static NDArray causalMask(NDManager manager, long b, long l, NDArray attentionMask, DataType type) {
@@ -163,8 +158,9 @@ public final class Qwen25VLTextModel {
                 NDArray keyOk = attentionMask.toType(DataType.INT64, false).neq(0).reshape(b, 1, 1, l);
                 allowed = allowed.reshape(1, 1, l, l).logicalAnd(keyOk);
             }
-            // (allowed - 1) · MAX: 0 where allowed, -MAX = finfo.min where masked.
-            return allowed.toType(type, false).sub(1f).mul(-MASK_MIN);
+            // (allowed - 1) · MAX: 0 where allowed, finfo(type).min where masked (as upstream). Unlike -inf, a
+            // row with every key masked (a query on left padding) then gives uniform weights, not NaN.
+            return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-Precision.maskMin(type)).toType(type, false);
         });
     }
 

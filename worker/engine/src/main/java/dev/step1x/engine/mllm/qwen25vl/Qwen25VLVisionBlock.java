@@ -3,6 +3,7 @@
 // mlp.{gate,up,down}_proj.{weight,bias}
 package dev.step1x.engine.mllm.qwen25vl;
 
+import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import dev.step1x.engine.nn.Params;
 import dev.step1x.engine.nn.RMSNorm;
@@ -37,7 +38,7 @@ public final class Qwen25VLVisionBlock {
     public NDArray forward(NDArray x, NDArray cos, NDArray sin, List<Qwen25VLVisionAttention.Run> runs) {
         return Scoped.run(() -> {
             NDArray h = x.add(attn.forward(norm1.forward(x), cos, sin, runs));
-            return h.add(mlp.forward(norm2.forward(h)));
+            return Precision.clampResidual(h.add(mlp.forward(norm2.forward(h))));
         });
     }
 }

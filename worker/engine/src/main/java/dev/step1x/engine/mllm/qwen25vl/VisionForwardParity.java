@@ -24,7 +24,7 @@ public final class VisionForwardParity {
             Path dir = data.setDir();
             Qwen25VLConfig config = Qwen25VLConfig.fromJson(dir.resolve("config.json"));
             Qwen25VisionTransformer visual = Qwen25VisionTransformer.load(manager, dir.resolve("model.safetensors"),
-                    config.visionConfig(), DataType.FLOAT32);
+                    config.visionConfig(), data.precision().dataType());
             Map<String, NDArray> out = new LinkedHashMap<>();
             visual.forward(data.tensor("pixel_values"), gridThw(data.tensor("image_grid_thw")), out);
             return out;
