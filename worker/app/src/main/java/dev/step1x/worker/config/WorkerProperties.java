@@ -49,6 +49,10 @@ public class WorkerProperties {
         private String cacheDir;
         /** libtorch intra-op threads (null: libtorch's default). */
         private Integer numThreads;
+        /** Compute type of the DiT, connector and Qwen: auto (fp16 on a GPU, fp32 on the CPU), fp32 or fp16. */
+        private String dtype = "auto";
+        /** Keep Qwen's weights in host memory between encodings (GPU only): more DiT rows per batch. */
+        private boolean qwenOffload;
         /** Model versions this worker serves; other requests are REJECTED with MODEL_VERSION_UNAVAILABLE. */
         private List<String> modelVersions = new ArrayList<>(List.of("v1.0", "v1.1"));
         private final Simulated simulated = new Simulated();
@@ -64,6 +68,10 @@ public class WorkerProperties {
         public void setCacheDir(String cacheDir) { this.cacheDir = cacheDir; }
         public Integer getNumThreads() { return numThreads; }
         public void setNumThreads(Integer numThreads) { this.numThreads = numThreads; }
+        public String getDtype() { return dtype; }
+        public void setDtype(String dtype) { this.dtype = dtype; }
+        public boolean isQwenOffload() { return qwenOffload; }
+        public void setQwenOffload(boolean qwenOffload) { this.qwenOffload = qwenOffload; }
         public List<String> getModelVersions() { return modelVersions; }
         public void setModelVersions(List<String> modelVersions) { this.modelVersions = modelVersions; }
         public Simulated getSimulated() { return simulated; }

@@ -69,7 +69,7 @@ public final class EngineFactory {
         Path dir = Path.of(cfg.getModelDir());
         EngineRuntime.Options options = new EngineRuntime.Options(cfg.getDevice(),
                 cfg.getCacheDir() == null || cfg.getCacheDir().isBlank() ? null : Path.of(cfg.getCacheDir()),
-                cfg.getNumThreads());
+                cfg.getNumThreads(), cfg.getDtype(), cfg.isQwenOffload());
         try {
             Class<?> pipeline = Class.forName(PIPELINE_CLASS, true, EngineFactory.class.getClassLoader());
             Method open = pipeline.getMethod("open", Path.class, EngineRuntime.Options.class);

@@ -29,8 +29,7 @@ public final class Step1xEditCli {
               parity   run the golden parity sets and print a table (case, tensor, max abs diff, tolerance, status)
                          --dir DIR     parity directory (default: ../shared/parity beside the repository)
                          --cases A,B   only these cases (default: every case and the weight checks)
-                         --dtype fp32|fp16   compute type of the DiT, connector and Qwen (default fp32); fp16
-                                       compares with the float16 tolerances (README, "GPU")
+                                       (with --dtype fp16, or auto on a GPU: the float16 tolerances, README "GPU")
                          --strict      also fail when a case is NOT IMPLEMENTED
               bench    ms per component (connector, DiT forward, VAE encode/decode, sampler step, Qwen vision
                        and decoder) at float32 on random weights
@@ -51,6 +50,9 @@ public final class Step1xEditCli {
               --device cpu|gpu|gpu:N   compute device (default cpu)
               --djl-cache DIR          where DJL extracts libtorch (default ~/.djl.ai or $DJL_CACHE_DIR)
               --threads N              libtorch intra-op threads
+              --dtype auto|fp32|fp16   compute type of the DiT, connector and Qwen (auto: fp16 on a GPU, fp32 on
+                                       the CPU); the VAE always computes in float32
+              --qwen-offload           (bench --model, edit) keep Qwen's weights in host memory between encodings
             """;
 
     private Step1xEditCli() {}
@@ -59,28 +61,16 @@ public final class Step1xEditCli {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
-    /** {@code --dtype fp32|fp16} (usage error otherwise). */
-    static Precision precision(CliOptions o, Precision fallback) throws CliOptions.UsageException {
-        String v = o.string("--dtype", null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Precision.parse(v);
-        } catch (IllegalArgumentException e) {
-            throw new CliOptions.UsageException("--dtype: " + e.getMessage());
-        }
-    }
-
-    static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads");
+    static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads", "--dtype");
     static final Map<String, Set<String>> VALUE_OPTIONS = Map.of(
-            "parity", Set.of("--dir", "--cases", "--dtype"),
+            "parity", Set.of("--dir", "--cases"),
             "bench", Set.of("--config", "--iterations", "--model", "--size-level", "--steps", "--batches", "--version"),
             "info", Set.of(),
             "demo-model", Set.of("--out", "--tokenizer", "--size"),
             "edit", Set.of("--model", "--image", "--instruction", "--negative", "--out", "--size-level", "--steps",
                     "--guidance", "--seed", "--version", "--max-pixels"));
-    static final Map<String, Set<String>> FLAG_OPTIONS = Map.of("parity", Set.of("--strict"));
+    static final Map<String, Set<String>> FLAG_OPTIONS = Map.of("parity", Set.of("--strict"),
+            "bench", Set.of("--qwen-offload"), "edit", Set.of("--qwen-offload"));
 
     /** Runs a command and returns its exit code (never calls System.exit, so tests can call it). */
     public static int run(List<String> argList, PrintStream out, PrintStream err) {
@@ -105,8 +95,11 @@ public final class Step1xEditCli {
             values.addAll(VALUE_OPTIONS.get(command));
             o = CliOptions.parse(argList.subList(1, argList.size()), values, FLAG_OPTIONS.getOrDefault(command, Set.of()));
             String device = o.string("--device", "cpu");
-            EngineRuntime.parseDevice(device); // reject a bad device before starting anything
-            options = new EngineRuntime.Options(device, o.path("--djl-cache", null), o.integer("--threads", null, 1, 1024));
+            // reject a bad device or dtype before starting anything
+            String dtype = o.string("--dtype", "auto");
+            EngineRuntime.parsePrecision(dtype, EngineRuntime.parseDevice(device));
+            options = new EngineRuntime.Options(device, o.path("--djl-cache", null), o.integer("--threads", null, 1, 1024),
+                    dtype, o.flag("--qwen-offload"));
         } catch (CliOptions.UsageException | IllegalArgumentException e) {
             err.println("step1x-edit: " + e.getMessage());
             err.print(USAGE);
@@ -165,7 +158,6 @@ public final class Step1xEditCli {
                         err.println("step1x-edit: parity directory " + parityDir + " does not exist (use --dir)");
                         yield 2;
                     }
-                    Precision precision = precision(o, Precision.FP32);
                     Set<String> cases = new java.util.LinkedHashSet<>();
                     for (String c : o.string("--cases", "").split(",")) {
                         if (!c.isBlank()) {
@@ -173,8 +165,8 @@ public final class Step1xEditCli {
                         }
                     }
                     EngineRuntime rt = EngineRuntime.start(options);
-                    out.println("parity sets in " + parityDir.toAbsolutePath().normalize() + "; " + rt.describe()
-                            + ", compute " + precision);
+                    Precision precision = rt.precision();
+                    out.println("parity sets in " + parityDir.toAbsolutePath().normalize() + "; " + rt.describe());
                     ParityRunner.Report report;
                     try {
                         report = new ParityRunner(rt, ParityComponents.registered(), precision).run(parityDir, cases);

@@ -25,31 +25,47 @@ public final class MemoryPlanner {
     /** Text tokens the DiT sees (Step1X keeps up to 640 MLLM positions). */
     public static final int TEXT_TOKENS = 640;
 
-    /** The estimate for one bucket. */
+    /**
+     * The estimate for one bucket.
+     *
+     * @param weightBytes weights resident on the device (DiT + connector + VAE, and Qwen unless offloaded)
+     * @param fixedBytes the largest transient that does not scale with the batch (VAE decode of one request,
+     *     one Qwen encoding, an attention score block; with offload the Qwen weights during encoding)
+     * @param perRequestBytes DiT activations of one request (its cond and uncond rows)
+     * @param maxRequests requests of the bucket per batch; 0: not even one fits
+     */
     public record Plan(long weightBytes, long fixedBytes, long perRequestBytes, long budgetBytes, int maxRequests) {}
 
-    private final long weightBytes;
     private final Step1XParams dit;
     private final AutoEncoderParams ae;
-    private final long qwenPeakBytes;
     private final int elementBytes;
+    private final long ditBytes;
+    private final long vaeWeightBytes;
+    private final long qwenWeightBytes;
+    private final long qwenPeakBytes;
+    private final boolean qwenOffload;
 
+    /**
+     * @param dtype the compute type of the DiT, connector and Qwen; the VAE is float32 in any case
+     * @param qwenOffload Qwen's weights live in host memory and visit the device only while encoding
+     */
     public MemoryPlanner(Step1XParams dit, Qwen2ConnectorConfig connector, AutoEncoderParams ae, Qwen25VLConfig qwen,
-            ModelVersion version, DataType dtype) {
+            ModelVersion version, DataType dtype, boolean qwenOffload) {
         this.dit = dit;
         this.ae = ae;
         this.elementBytes = dtype.getNumOfBytes();
-        long params = Step1XEdit.weightSpec(dit, connector, version).numParams()
-                + AutoEncoder.weightSpec(ae).numParams() + Qwen25VLModel.weightSpec(qwen).numParams();
-        this.weightBytes = params * elementBytes;
+        this.qwenOffload = qwenOffload;
+        this.ditBytes = Step1XEdit.weightSpec(dit, connector, version).numParams() * elementBytes;
+        this.vaeWeightBytes = AutoEncoder.weightSpec(ae).numParams() * DataType.FLOAT32.getNumOfBytes();
+        this.qwenWeightBytes = Qwen25VLModel.weightSpec(qwen).numParams() * elementBytes;
         // one prompt of ~TEXT_TOKENS + 217 + image tokens through the decoder: a handful of [L, hidden] and [L, inter]
         long qwenTokens = TEXT_TOKENS + 217 + 324;
         this.qwenPeakBytes = qwenTokens * (8L * qwen.hiddenSize() + 3L * qwen.intermediateSize()) * elementBytes;
     }
 
-    public static MemoryPlanner of(ModelDirectory model, ModelVersion version, DataType dtype) {
+    public static MemoryPlanner of(ModelDirectory model, ModelVersion version, DataType dtype, boolean qwenOffload) {
         return new MemoryPlanner(model.ditParams(), model.connectorConfig(), model.aeParams(), model.qwenConfig(),
-                version, dtype);
+                version, dtype, qwenOffload);
     }
 
     /** DiT activation bytes of one row (cond or uncond) at its peak inside a block. */
@@ -62,18 +78,21 @@ public final class MemoryPlanner {
         return tokens * (12 * h + 6 * m) * elementBytes;
     }
 
-    /** VAE decode of one request at full resolution: a few ch-wide feature maps at the image size. */
+    /** VAE decode of one request at full resolution (float32): a few ch-wide feature maps at the image size. */
     public long vaeBytes(BucketKey bucket) {
         long pixels = (long) bucket.height() * bucket.width();
-        return 6L * ae.ch() * pixels * elementBytes;
+        return 6L * ae.ch() * pixels * DataType.FLOAT32.getNumOfBytes();
     }
 
     /** The largest number of requests of {@code bucket} that fit in {@code budgetBytes} (0: not even one). */
     public Plan plan(BucketKey bucket, long budgetBytes) {
-        long fixed = Math.max(Math.max(vaeBytes(bucket), qwenPeakBytes), Attention.DEFAULT_SCORE_BYTES);
+        long resident = ditBytes + vaeWeightBytes + (qwenOffload ? 0 : qwenWeightBytes);
+        // encoding runs before the DiT batch's activations exist; offloaded, it brings its weights along
+        long encoding = qwenPeakBytes + (qwenOffload ? qwenWeightBytes : 0);
+        long fixed = Math.max(Math.max(vaeBytes(bucket), encoding), Attention.DEFAULT_SCORE_BYTES);
         long perRequest = 2 * ditRowBytes(bucket);
-        long free = budgetBytes - weightBytes - fixed;
+        long free = budgetBytes - resident - fixed;
         int max = free <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, free / perRequest);
-        return new Plan(weightBytes, fixed, perRequest, budgetBytes, max);
+        return new Plan(resident, fixed, perRequest, budgetBytes, max);
     }
 }

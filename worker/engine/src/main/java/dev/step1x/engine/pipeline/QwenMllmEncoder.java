@@ -4,19 +4,26 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.image.Qwen2VLImageProcessor;
 import dev.step1x.engine.image.QwenVlUtils;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
 import dev.step1x.engine.mllm.qwen25vl.Step1XEmbedder;
+import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Scoped;
+import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.tokenizer.QwenTokenizer;
 import dev.step1x.engine.tokenizer.Step1XPrompt;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Qwen2.5-VL as Step1X-Edit's text conditioning ({@code Qwen25VL_7b_Embedder}): the resized reference
@@ -29,21 +36,39 @@ final class QwenMllmEncoder implements MllmEncoder {
 
     private final QwenTokenizer tokenizer;
     private final Step1XPrompt prompt;
+    private final Qwen25VLConfig config;
+    /** The resident model; null when offloaded. */
     private final Step1XEmbedder embedder;
+    /** Offloaded: the weights in host memory, copied to the batch's device for each encoding; else null. */
+    private final Map<String, NDArray> hostWeights;
     private final Qwen2VLImageProcessor processor = Qwen2VLImageProcessor.step1x();
 
-    private QwenMllmEncoder(QwenTokenizer tokenizer, Qwen25VLModel model) {
+    private QwenMllmEncoder(QwenTokenizer tokenizer, Qwen25VLConfig config, Step1XEmbedder embedder,
+            Map<String, NDArray> hostWeights) {
         this.tokenizer = tokenizer;
         this.prompt = new Step1XPrompt(tokenizer);
-        this.embedder = new Step1XEmbedder(model);
+        this.config = config;
+        this.embedder = embedder;
+        this.hostWeights = hostWeights;
     }
 
-    static QwenMllmEncoder load(NDManager manager, ModelDirectory dir) {
+    /**
+     * Loads the tokenizer and Qwen in the runtime's precision: onto {@code manager}'s device, or, with
+     * {@link EngineRuntime#qwenOffload()}, into host memory (a CPU sub-manager of {@code manager}).
+     */
+    static QwenMllmEncoder load(EngineRuntime runtime, NDManager manager, ModelDirectory dir) {
         try {
             QwenTokenizer tokenizer = QwenTokenizer.load(dir.tokenizerFile());
             try {
                 tokenizer.checkAgainst(dir.qwenConfig());
-                return new QwenMllmEncoder(tokenizer, Qwen25VLModel.load(manager, dir.qwenDir(), dir.qwenConfig()));
+                DataType type = runtime.precision().dataType();
+                if (runtime.qwenOffload()) {
+                    NDManager host = manager.newSubManager(Device.cpu());
+                    return new QwenMllmEncoder(tokenizer, dir.qwenConfig(), null,
+                            Qwen25VLModel.loadTensors(host, dir.qwenDir(), dir.qwenConfig(), type));
+                }
+                Qwen25VLModel model = Qwen25VLModel.load(manager, dir.qwenDir(), dir.qwenConfig(), type);
+                return new QwenMllmEncoder(tokenizer, dir.qwenConfig(), new Step1XEmbedder(model), null);
             } catch (IOException | RuntimeException e) {
                 tokenizer.close();
                 throw e;
@@ -56,6 +81,27 @@ final class QwenMllmEncoder implements MllmEncoder {
     @Override
     public Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
             List<String> negativePrompts) {
+        if (hostWeights == null) {
+            return encode(embedder, manager, images, instructions, negativePrompts);
+        }
+        // Offloaded: one host-to-device copy of the weights for the whole batch, freed when it is encoded.
+        try (NDManager visit = manager.newSubManager()) {
+            Map<String, NDArray> onDevice = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e : hostWeights.entrySet()) {
+                NDArray copy = e.getValue().toDevice(visit.getDevice(), true);
+                copy.attach(visit);
+                onDevice.put(e.getKey(), copy);
+            }
+            Step1XEmbedder visiting = new Step1XEmbedder(new Qwen25VLModel(new LoadedParams(onDevice), config));
+            Conditioning c = encode(visiting, manager, images, instructions, negativePrompts);
+            c.embeddings().attach(manager);
+            c.mask().attach(manager);
+            return c;
+        }
+    }
+
+    private Conditioning encode(Step1XEmbedder embedder, NDManager manager, List<RgbImage> images,
+            List<String> instructions, List<String> negativePrompts) {
         int n = images.size();
         NDArray[] out = Scoped.runAll(() -> {
             List<NDArray> cond = new ArrayList<>();

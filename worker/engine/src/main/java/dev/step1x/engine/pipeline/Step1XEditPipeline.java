@@ -48,7 +48,6 @@ public final class Step1XEditPipeline implements EditEngine {
     private final AutoEncoder ae;
     private final Map<ModelVersion, Step1XEdit> dits = new EnumMap<>(ModelVersion.class);
     private final MllmEncoder mllm;
-    private final DataType dtype = DataType.FLOAT32;
     private boolean aspectSnapping;
     private long memoryBudgetBytes;
 
@@ -71,7 +70,7 @@ public final class Step1XEditPipeline implements EditEngine {
     public static Step1XEditPipeline open(Path modelDir, EngineRuntime.Options options) throws IOException {
         ModelDirectory dir = ModelDirectory.open(modelDir);
         EngineRuntime rt = EngineRuntime.start(options);
-        return new Step1XEditPipeline(rt, dir, m -> QwenMllmEncoder.load(m, dir));
+        return new Step1XEditPipeline(rt, dir, m -> QwenMllmEncoder.load(rt, m, dir));
     }
 
     public ModelDirectory model() {
@@ -93,7 +92,8 @@ public final class Step1XEditPipeline implements EditEngine {
 
     /** The memory plan of a bucket on this engine's budget. */
     public MemoryPlanner.Plan plan(BucketKey bucket) {
-        return MemoryPlanner.of(model, bucket.version(), dtype).plan(bucket, memoryBudgetBytes);
+        return MemoryPlanner.of(model, bucket.version(), runtime.precision().dataType(), runtime.qwenOffload())
+                .plan(bucket, memoryBudgetBytes);
     }
 
     /** GPU: the device's total memory as CUDA reports it; CPU: MemTotal of /proc/meminfo (else the JVM's view). */
@@ -130,7 +130,7 @@ public final class Step1XEditPipeline implements EditEngine {
     @Override
     public String describe() {
         return "Step1X-Edit " + model.ditFiles().keySet().stream().map(ModelVersion::label).toList() + " from "
-                + model.root() + "; " + runtime.describe() + "; float32";
+                + model.root() + "; " + runtime.describe() + " (VAE float32)";
     }
 
     @Override
@@ -264,7 +264,8 @@ public final class Step1XEditPipeline implements EditEngine {
     private Step1XEdit dit(ModelVersion version) {
         return dits.computeIfAbsent(version, v -> {
             try {
-                return Step1XEdit.load(models, model.ditFile(v), model.ditParams(), model.connectorConfig(), v, dtype);
+                return Step1XEdit.load(models, model.ditFile(v), model.ditParams(), model.connectorConfig(), v,
+                        runtime.precision().dataType());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

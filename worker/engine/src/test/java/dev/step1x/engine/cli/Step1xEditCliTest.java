@@ -50,7 +50,7 @@ class Step1xEditCliTest {
         assertThat(unknownCase.err()).contains("no parity case [dit_forwrd]").contains("dit_forward");
         Result badDtype = run("parity", "--dir", dir, "--dtype", "bf16");
         assertThat(badDtype.code()).isEqualTo(2);
-        assertThat(badDtype.err()).contains("--dtype: dtype 'bf16' is not one of: fp32, fp16");
+        assertThat(badDtype.err()).contains("dtype 'bf16' is not one of: auto, fp32, fp16");
     }
 
     @Test

@@ -16,7 +16,7 @@ class MemoryPlannerTest {
 
     /** The official model in bf16-sized storage (what a GPU run computes in, fp16/bf16: 2 bytes). */
     static final MemoryPlanner OFFICIAL = new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(),
-            AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16);
+            AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16, false);
 
     @Test
     void fullSizeWeightsAndActivationsAreOfTheRightOrder() {
@@ -38,6 +38,33 @@ class MemoryPlannerTest {
         assertThat(at768).isGreaterThan(at1024);
         assertThat(OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 1024, 1024, 28), 40 * GIB).maxRequests()).isZero();
         assertThat(OFFICIAL.plan(new BucketKey(ModelVersion.V1_1, 1024, 1024, 28), 24 * GIB).maxRequests()).isZero();
+    }
+
+    @Test
+    void offloadingQwenFreesItsWeightsForBatchRows() {
+        MemoryPlanner offload = new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(),
+                AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16, true);
+        BucketKey k = new BucketKey(ModelVersion.V1_1, 1024, 1024, 28);
+        MemoryPlanner.Plan resident = OFFICIAL.plan(k, 80 * GIB);
+        MemoryPlanner.Plan visiting = offload.plan(k, 80 * GIB);
+        // ~7.7B Qwen parameters (no LM head) at 2 bytes leave the resident set and come back while encoding
+        assertThat(resident.weightBytes() - visiting.weightBytes()).isBetween(14 * GIB, 15 * GIB);
+        assertThat(visiting.fixedBytes()).isGreaterThan(14 * GIB);
+        assertThat(visiting.maxRequests()).isGreaterThan(resident.maxRequests());
+        // 40 GiB: nothing fits resident, but offloaded the DiT has room for a request
+        assertThat(OFFICIAL.plan(k, 40 * GIB).maxRequests()).isZero();
+        assertThat(offload.plan(k, 40 * GIB).maxRequests()).isPositive();
+    }
+
+    @Test
+    void theVaeIsCountedAtFloat32WhateverTheComputeType() {
+        MemoryPlanner fp32 = new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(),
+                AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT32, false);
+        BucketKey k = new BucketKey(ModelVersion.V1_1, 512, 512, 28);
+        long vaeParams = dev.step1x.engine.vae.AutoEncoder.weightSpec(AutoEncoderParams.official()).numParams();
+        // the fp32 plan holds every weight at 4 bytes, the fp16 one all but the VAE's at 2
+        assertThat(2 * OFFICIAL.plan(k, 80 * GIB).weightBytes() - fp32.plan(k, 80 * GIB).weightBytes())
+                .isEqualTo(4 * vaeParams);
     }
 
     @Test

@@ -96,6 +96,34 @@ class Step1XEditPipelineTest {
         }
     }
 
+    /** Qwen offloaded to host memory encodes exactly as resident; float16 compute stays close to float32. */
+    @Test
+    void qwenOffloadIsExactAndFloat16IsCloseToFloat32() throws Exception {
+        Path dir = tmp.resolve("demo");
+        List<EditInput> batch = List.of(input(picture(64, 64, 5), "make it blue", 6f, 21, ModelVersion.V1_1),
+                input(picture(64, 64, 9), "把天空变成红色", 4f, 22, ModelVersion.V1_1));
+        List<EditOutput> resident = engine.edit(batch);
+        try (Step1XEditPipeline offloaded = Step1XEditPipeline.open(dir,
+                EngineRuntime.Options.defaults().withQwenOffload(true))) {
+            assertThat(offloaded.describe()).contains("Qwen offloaded");
+            List<EditOutput> out = offloaded.edit(batch);
+            List<EditOutput> again = offloaded.edit(batch); // the visiting weights were freed and come back
+            for (int i = 0; i < batch.size(); i++) {
+                assertThat(out.get(i).image()).isEqualTo(resident.get(i).image());
+                assertThat(again.get(i).image()).isEqualTo(resident.get(i).image());
+            }
+        }
+        try (Step1XEditPipeline half = Step1XEditPipeline.open(dir, EngineRuntime.Options.defaults().withDtype("fp16"))) {
+            assertThat(half.describe()).contains("compute fp16").contains("VAE float32");
+            List<EditOutput> out = half.edit(batch);
+            for (int i = 0; i < batch.size(); i++) {
+                float max = maxDiff(out.get(i).image(), resident.get(i).image());
+                System.out.println("fp16 vs fp32 request " + i + ": max |diff| " + max + " of 255");
+                assertThat(max).isGreaterThan(0).isLessThanOrEqualTo(8);
+            }
+        }
+    }
+
     @Test
     void seedAndGuidanceChangeTheOutputAndTheSameRequestRepeats() {
         RgbImage img = picture(64, 64, 3);

@@ -57,7 +57,7 @@ class EngineRuntimeTest {
 
     @Test
     void rejectsNonPositiveThreadCounts() {
-        assertThatThrownBy(() -> EngineRuntime.start(new EngineRuntime.Options("cpu", null, 0)))
+        assertThatThrownBy(() -> EngineRuntime.start(new EngineRuntime.Options("cpu", null, 0, "auto", false)))
                 .hasMessageContaining("numThreads must be >= 1");
     }
 }

@@ -117,6 +117,15 @@ public final class Qwen25VLModel {
     /** As {@link #load(NDManager, Path, Qwen25VLConfig)}, computing in {@code type} (FLOAT32 or FLOAT16). */
     public static Qwen25VLModel load(NDManager manager, Path modelDirOrFile, Qwen25VLConfig config, DataType type)
             throws IOException {
+        return new Qwen25VLModel(new LoadedParams(loadTensors(manager, modelDirOrFile, config, type)), config);
+    }
+
+    /**
+     * The strictly checked tensors of {@link #load}, by hub key, as {@code type} on {@code manager}: build the
+     * model with {@code new Qwen25VLModel(new LoadedParams(tensors), config)} (also from copies on another device).
+     */
+    public static Map<String, NDArray> loadTensors(NDManager manager, Path modelDirOrFile, Qwen25VLConfig config,
+            DataType type) throws IOException {
         WeightSpec spec = weightSpec(config);
         try (Checkpoint ckpt = Checkpoint.open(modelDirOrFile)) {
             Map<String, TensorInfo> byLegacy = new LinkedHashMap<>();
@@ -142,7 +151,7 @@ public final class Qwen25VLModel {
                 tensors.values().forEach(NDArray::close);
                 throw e;
             }
-            return new Qwen25VLModel(new LoadedParams(tensors), config);
+            return tensors;
         }
     }
 
