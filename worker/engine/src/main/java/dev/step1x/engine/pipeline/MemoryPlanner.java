@@ -29,8 +29,8 @@ public final class MemoryPlanner {
      * The estimate for one bucket.
      *
      * @param weightBytes weights resident on the device (DiT + connector + VAE, and Qwen unless offloaded)
-     * @param fixedBytes the largest transient that does not scale with the batch (VAE decode of one request,
-     *     one Qwen encoding, an attention score block; with offload the Qwen weights during encoding)
+     * @param fixedBytes the largest stage transient (VAE decode of one request, one Qwen encoding, with offload
+     *     the Qwen weights during encoding, an attention score block); it must fit beside the resident weights
      * @param perRequestBytes DiT activations of one request (its cond and uncond rows)
      * @param maxRequests requests of the bucket per batch; 0: not even one fits
      */
@@ -84,15 +84,20 @@ public final class MemoryPlanner {
         return 6L * ae.ch() * pixels * DataType.FLOAT32.getNumOfBytes();
     }
 
-    /** The largest number of requests of {@code bucket} that fit in {@code budgetBytes} (0: not even one). */
+    /**
+     * The largest number of requests of {@code bucket} that fit in {@code budgetBytes} (0: not even one).
+     * The stages run one after the other, so their transients do not add up: encoding (with its visiting
+     * weights when offloaded) and the VAE decode must each fit beside the resident weights, and the DiT
+     * rows get what the resident weights and one attention score block leave.
+     */
     public Plan plan(BucketKey bucket, long budgetBytes) {
         long resident = ditBytes + vaeWeightBytes + (qwenOffload ? 0 : qwenWeightBytes);
-        // encoding runs before the DiT batch's activations exist; offloaded, it brings its weights along
         long encoding = qwenPeakBytes + (qwenOffload ? qwenWeightBytes : 0);
         long fixed = Math.max(Math.max(vaeBytes(bucket), encoding), Attention.DEFAULT_SCORE_BYTES);
         long perRequest = 2 * ditRowBytes(bucket);
-        long free = budgetBytes - resident - fixed;
-        int max = free <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, free / perRequest);
+        long forRows = budgetBytes - resident - Attention.DEFAULT_SCORE_BYTES;
+        boolean stagesFit = resident + fixed <= budgetBytes;
+        int max = !stagesFit || forRows <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, forRows / perRequest);
         return new Plan(resident, fixed, perRequest, budgetBytes, max);
     }
 }
