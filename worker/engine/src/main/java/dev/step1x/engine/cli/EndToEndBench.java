@@ -24,29 +24,84 @@ final class EndToEndBench {
     static void run(Step1XEditPipeline engine, int sizeLevel, int steps, ModelVersion version, List<Integer> batches,
             PrintStream out) {
         out.println("end-to-end: " + engine.describe());
-        engine.edit(List.of(input(0, sizeLevel, Math.min(steps, 2), version))); // warm-up, loads the DiT
-        List<String> stages = List.of("resize", "vaeEncode", "mllm", "denoise", "vaeDecode", "encode", "total");
+        try (PeakMemory memory = new PeakMemory(engine.runtime().device())) {
+            warmUp(engine, sizeLevel, steps, version);
+            printHeader(out, memory, false);
+            for (int b : batches) {
+                out.println(row(engine, memory, b, sizeLevel, steps, version, null));
+            }
+        }
+    }
+
+    /**
+     * {@code bench --full-size-random}: every size level and batch size on random weights of the official
+     * shapes, each row next to the official H800 figures (batch 1, 28 steps, bf16, flash attention).
+     */
+    static void runFullSize(Step1XEditPipeline engine, List<Integer> sizeLevels, int steps, ModelVersion version,
+            List<Integer> batches, PrintStream out) {
+        out.println("full-size random weights: " + engine.describe());
+        try (PeakMemory memory = new PeakMemory(engine.runtime().device())) {
+            warmUp(engine, sizeLevels.get(0), steps, version);
+            printHeader(out, memory, true);
+            for (int level : sizeLevels) {
+                for (int b : batches) {
+                    out.println(row(engine, memory, b, level, steps, version, OFFICIAL_H800.get(level)));
+                }
+            }
+        }
+        out.println("official: Step1X-Edit README, one H800, batch 1, 28 steps, bf16 + flash-attn (\"786\" = 768)");
+    }
+
+    /** README figures (MODEL-step1x-edit.md §8): size level -> {s/edit, peak GB}. */
+    static final Map<Integer, double[]> OFFICIAL_H800 = Map.of(512, new double[] {5, 42.5}, 768,
+            new double[] {11, 46.5}, 1024, new double[] {22, 49.8});
+
+    /** One short edit: loads the DiT and warms the kernels and the allocator. */
+    private static void warmUp(Step1XEditPipeline engine, int sizeLevel, int steps, ModelVersion version) {
+        engine.edit(List.of(input(0, sizeLevel, Math.min(steps, 2), version)));
+    }
+
+    private static final List<String> STAGES = List.of("resize", "vaeEncode", "mllm", "denoise", "vaeDecode", "encode",
+            "total");
+
+    private static void printHeader(PrintStream out, PeakMemory memory, boolean official) {
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-6s %-20s %10s", "batch", "bucket", "s/edit"));
-        for (String s : stages) {
+        for (String s : STAGES) {
             head.append(String.format(Locale.ROOT, " %10s", s + " ms"));
         }
-        head.append(String.format(Locale.ROOT, " %12s", "peak RSS MiB"));
-        out.println(head);
-        for (int b : batches) {
-            List<EditInput> inputs = new ArrayList<>();
-            for (int i = 0; i < b; i++) {
-                inputs.add(input(i, sizeLevel, steps, version));
-            }
-            List<EditOutput> results = engine.edit(inputs);
-            Map<String, Double> ms = results.get(0).stageMillis();
-            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-6d %-20s %10.2f", b,
-                    results.get(0).bucket(), ms.get("total") / 1000 / b));
-            for (String s : stages) {
-                row.append(String.format(Locale.ROOT, " %10.0f", ms.getOrDefault(s, 0.0)));
-            }
-            row.append(String.format(Locale.ROOT, " %12.0f", results.get(0).peakNativeBytes() / 1048576.0));
-            out.println(row);
+        head.append(String.format(Locale.ROOT, " %13s", memory.label()));
+        if (official) {
+            head.append(String.format(Locale.ROOT, " %16s %16s", "official s/edit", "official GB"));
         }
+        out.println(head);
+    }
+
+    private static String row(Step1XEditPipeline engine, PeakMemory memory, int batch, int sizeLevel, int steps,
+            ModelVersion version, double[] official) {
+        List<EditInput> inputs = new ArrayList<>();
+        for (int i = 0; i < batch; i++) {
+            inputs.add(input(i, sizeLevel, steps, version));
+        }
+        memory.reset();
+        List<EditOutput> results = engine.edit(inputs);
+        long peak = memory.peakBytes();
+        Map<String, Double> ms = results.get(0).stageMillis();
+        StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-6d %-20s %10.2f", batch,
+                results.get(0).bucket(), ms.get("total") / 1000 / batch));
+        for (String s : STAGES) {
+            row.append(String.format(Locale.ROOT, " %10.0f", ms.getOrDefault(s, 0.0)));
+        }
+        row.append(String.format(Locale.ROOT, " %13.1f", peak / (double) (1L << 30)));
+        if (official != null) {
+            // the official figures are for batch 1; GB there are decimal (1e9)
+            row.append(String.format(Locale.ROOT, " %16s %16s", batch == 1 ? fmt(official[0]) : "-",
+                    batch == 1 ? fmt(official[1]) + " (" + fmt(official[1] * 1e9 / (1L << 30)) + " GiB)" : "-"));
+        }
+        return row.toString();
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
     }
 
     /** A 1024x768 synthetic photo-like picture per request (different content and seed per index). */

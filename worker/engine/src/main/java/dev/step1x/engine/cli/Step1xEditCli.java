@@ -8,6 +8,7 @@ import dev.step1x.engine.parity.ParityRunner;
 import dev.step1x.engine.runtime.EngineBuildInfo;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.runtime.EngineUnavailableException;
+import dev.step1x.engine.pipeline.RandomModel;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,6 +37,11 @@ public final class Step1xEditCli {
                          --config tiny|small|all (default all)   --iterations N (default 5)
                        or whole edits on a model directory, s/edit and ms per stage per batch size:
                          --model DIR [--batches 1,2,4] [--size-level 512] [--steps 28] [--version v1.1]
+                       or whole edits on random weights of the official shapes (12B DiT, Qwen2.5-VL-7B, VAE),
+                       built on the device, next to the official H800 figures (needs ~45 GB: a GPU):
+                         --full-size-random [--size-levels 512,768,1024] [--batches 1,2,4] [--steps 28]
+                         [--version v1.1] [--tokenizer FILE] [--blocks N (at most N blocks per stack: a smoke
+                         test of the full widths, not the model's timings)]
               demo-model  write a tiny demo model in the official layout (random weights: meaningless pictures)
                          --out DIR     where to write it   --tokenizer FILE  Qwen tokenizer.json (default: the npm one)
                          --size tiny|small   tiny = the parity configuration, small = the bench's (default tiny)
@@ -61,16 +67,44 @@ public final class Step1xEditCli {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
+    /** A comma-separated list of integers in [min, max]. */
+    static List<Integer> integers(CliOptions o, String name, String fallback, int min, int max)
+            throws CliOptions.UsageException {
+        List<Integer> values = new java.util.ArrayList<>();
+        for (String b : o.string(name, fallback).split(",")) {
+            int v;
+            try {
+                v = Integer.parseInt(b.trim());
+            } catch (NumberFormatException e) {
+                throw new CliOptions.UsageException(name + " needs integers like " + fallback + ", got '" + b + "'");
+            }
+            if (v < min || v > max) {
+                throw new CliOptions.UsageException(name + " values must be in [" + min + ", " + max + "], got " + v);
+            }
+            values.add(v);
+        }
+        return values;
+    }
+
+    static ModelVersion version(CliOptions o) throws CliOptions.UsageException {
+        try {
+            return ModelVersion.parse(o.string("--version", "v1.1"));
+        } catch (IllegalArgumentException e) {
+            throw new CliOptions.UsageException("--version: " + e.getMessage());
+        }
+    }
+
     static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads", "--dtype");
     static final Map<String, Set<String>> VALUE_OPTIONS = Map.of(
             "parity", Set.of("--dir", "--cases"),
-            "bench", Set.of("--config", "--iterations", "--model", "--size-level", "--steps", "--batches", "--version"),
+            "bench", Set.of("--config", "--iterations", "--model", "--size-level", "--steps", "--batches", "--version",
+                    "--size-levels", "--tokenizer", "--blocks"),
             "info", Set.of(),
             "demo-model", Set.of("--out", "--tokenizer", "--size"),
             "edit", Set.of("--model", "--image", "--instruction", "--negative", "--out", "--size-level", "--steps",
                     "--guidance", "--seed", "--version", "--max-pixels"));
     static final Map<String, Set<String>> FLAG_OPTIONS = Map.of("parity", Set.of("--strict"),
-            "bench", Set.of("--qwen-offload"), "edit", Set.of("--qwen-offload"));
+            "bench", Set.of("--qwen-offload", "--full-size-random"), "edit", Set.of("--qwen-offload"));
 
     /** Runs a command and returns its exit code (never calls System.exit, so tests can call it). */
     public static int run(List<String> argList, PrintStream out, PrintStream err) {
@@ -114,21 +148,34 @@ public final class Step1xEditCli {
                     yield 0;
                 }
                 case "bench" -> {
+                    if (o.flag("--full-size-random")) {
+                        if (o.string("--model", null) != null) {
+                            throw new CliOptions.UsageException("--full-size-random and --model exclude each other");
+                        }
+                        List<Integer> batches = integers(o, "--batches", "1,2,4", 1, 64);
+                        List<Integer> levels = integers(o, "--size-levels", "512,768,1024", 64, 2048);
+                        ModelVersion version = version(o);
+                        int steps = o.integer("--steps", 28, 1, 100);
+                        Integer blocks = o.integer("--blocks", null, 1, 1000);
+                        Path tokenizer = o.path("--tokenizer", null);
+                        if (tokenizer == null) {
+                            tokenizer = dev.step1x.engine.tokenizer.QwenTokenizer.defaultTestTokenizerPath();
+                        }
+                        RandomModel.Configs configs = RandomModel.Configs.official();
+                        if (blocks != null) {
+                            configs = configs.withAtMostBlocks(blocks);
+                            out.println("--blocks " + blocks + ": full widths, at most " + blocks
+                                    + " blocks per stack; NOT the model's timings");
+                        }
+                        EngineRuntime rt = EngineRuntime.start(options);
+                        try (Step1XEditPipeline engine = RandomModel.open(rt, configs, tokenizer)) {
+                            EndToEndBench.runFullSize(engine, levels, steps, version, batches, out);
+                        }
+                        yield 0;
+                    }
                     if (o.string("--model", null) != null) {
-                        List<Integer> batches = new java.util.ArrayList<>();
-                        for (String b : o.string("--batches", "1,2,4").split(",")) {
-                            try {
-                                batches.add(Integer.parseInt(b.trim()));
-                            } catch (NumberFormatException e) {
-                                throw new CliOptions.UsageException("--batches needs integers like 1,2,4, got '" + b + "'");
-                            }
-                        }
-                        ModelVersion version;
-                        try {
-                            version = ModelVersion.parse(o.string("--version", "v1.1"));
-                        } catch (IllegalArgumentException e) {
-                            throw new CliOptions.UsageException("--version: " + e.getMessage());
-                        }
+                        List<Integer> batches = integers(o, "--batches", "1,2,4", 1, 64);
+                        ModelVersion version = version(o);
                         try (Step1XEditPipeline engine = Step1XEditPipeline.open(Path.of(o.string("--model", null)), options)) {
                             EndToEndBench.run(engine, o.integer("--size-level", 512, 64, 2048),
                                     o.integer("--steps", 28, 1, 100), version, batches, out);

@@ -29,7 +29,14 @@ public final class RandomParams implements Params {
 
     @Override
     public NDArray get(String name, long... shape) {
-        return tensor(manager, prefix + name, shape).toType(type, false);
+        NDArray f32 = tensor(manager, prefix + name, shape);
+        if (type == DataType.FLOAT32) {
+            return f32;
+        }
+        // free the float32 draw at once: at full size it would otherwise double the weights' memory
+        try (f32) {
+            return f32.toType(type, true);
+        }
     }
 
     /** One random float32 tensor for checkpoint key {@code key} (the rules in the class comment). */

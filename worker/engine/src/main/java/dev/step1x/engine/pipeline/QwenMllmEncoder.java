@@ -19,7 +19,7 @@ import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.tokenizer.QwenTokenizer;
 import dev.step1x.engine.tokenizer.Step1XPrompt;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,29 +52,37 @@ final class QwenMllmEncoder implements MllmEncoder {
         this.hostWeights = hostWeights;
     }
 
+    /** Builds the Qwen weights, by hub key, onto a manager. */
+    @FunctionalInterface
+    interface Weights {
+        Map<String, NDArray> onto(NDManager manager) throws IOException;
+    }
+
     /**
      * Loads the tokenizer and Qwen in the runtime's precision: onto {@code manager}'s device, or, with
      * {@link EngineRuntime#qwenOffload()}, into host memory (a CPU sub-manager of {@code manager}).
      */
-    static QwenMllmEncoder load(EngineRuntime runtime, NDManager manager, ModelDirectory dir) {
+    static QwenMllmEncoder load(EngineRuntime runtime, NDManager manager, ModelDirectory dir) throws IOException {
+        DataType type = runtime.precision().dataType();
+        return create(runtime, manager, dir.tokenizerFile(), dir.qwenConfig(),
+                m -> Qwen25VLModel.loadTensors(m, dir.qwenDir(), dir.qwenConfig(), type));
+    }
+
+    /** As {@link #load}, with the weights from {@code weights} (checkpoint files or random tensors). */
+    static QwenMllmEncoder create(EngineRuntime runtime, NDManager manager, Path tokenizerJson, Qwen25VLConfig config,
+            Weights weights) throws IOException {
+        QwenTokenizer tokenizer = QwenTokenizer.load(tokenizerJson);
         try {
-            QwenTokenizer tokenizer = QwenTokenizer.load(dir.tokenizerFile());
-            try {
-                tokenizer.checkAgainst(dir.qwenConfig());
-                DataType type = runtime.precision().dataType();
-                if (runtime.qwenOffload()) {
-                    NDManager host = manager.newSubManager(Device.cpu());
-                    return new QwenMllmEncoder(tokenizer, dir.qwenConfig(), null,
-                            Qwen25VLModel.loadTensors(host, dir.qwenDir(), dir.qwenConfig(), type));
-                }
-                Qwen25VLModel model = Qwen25VLModel.load(manager, dir.qwenDir(), dir.qwenConfig(), type);
-                return new QwenMllmEncoder(tokenizer, dir.qwenConfig(), new Step1XEmbedder(model), null);
-            } catch (IOException | RuntimeException e) {
-                tokenizer.close();
-                throw e;
+            tokenizer.checkAgainst(config);
+            if (runtime.qwenOffload()) {
+                NDManager host = manager.newSubManager(Device.cpu());
+                return new QwenMllmEncoder(tokenizer, config, null, weights.onto(host));
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            Qwen25VLModel model = new Qwen25VLModel(new LoadedParams(weights.onto(manager)), config);
+            return new QwenMllmEncoder(tokenizer, config, new Step1XEmbedder(model), null);
+        } catch (IOException | RuntimeException e) {
+            tokenizer.close();
+            throw e;
         }
     }
 

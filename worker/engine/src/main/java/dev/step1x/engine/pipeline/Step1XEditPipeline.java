@@ -48,18 +48,20 @@ public final class Step1XEditPipeline implements EditEngine {
     private final AutoEncoder ae;
     private final Map<ModelVersion, Step1XEdit> dits = new EnumMap<>(ModelVersion.class);
     private final MllmEncoder mllm;
+    private final ModuleSource modules;
     private boolean aspectSnapping;
     private long memoryBudgetBytes;
 
-    Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, Function<NDManager, MllmEncoder> mllmFactory)
-            throws IOException {
+    /** @param model the configs (and, for checkpoint sources, the files) of the modules {@code modules} builds */
+    Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, ModuleSource modules) throws IOException {
         this.runtime = runtime;
         this.model = model;
+        this.modules = modules;
         this.models = runtime.newManager();
         this.memoryBudgetBytes = deviceMemoryBytes(runtime);
         try {
-            this.ae = AutoEncoder.load(models, model.vaeFile(), model.aeParams());
-            this.mllm = mllmFactory.apply(models);
+            this.ae = modules.vae(models);
+            this.mllm = modules.mllm(models);
         } catch (IOException | RuntimeException e) {
             models.close();
             throw e;
@@ -70,7 +72,12 @@ public final class Step1XEditPipeline implements EditEngine {
     public static Step1XEditPipeline open(Path modelDir, EngineRuntime.Options options) throws IOException {
         ModelDirectory dir = ModelDirectory.open(modelDir);
         EngineRuntime rt = EngineRuntime.start(options);
-        return new Step1XEditPipeline(rt, dir, m -> QwenMllmEncoder.load(rt, m, dir));
+        return new Step1XEditPipeline(rt, dir, ModuleSource.checkpoints(rt, dir));
+    }
+
+    /** The runtime this engine computes on. */
+    public EngineRuntime runtime() {
+        return runtime;
     }
 
     public ModelDirectory model() {
@@ -264,8 +271,7 @@ public final class Step1XEditPipeline implements EditEngine {
     private Step1XEdit dit(ModelVersion version) {
         return dits.computeIfAbsent(version, v -> {
             try {
-                return Step1XEdit.load(models, model.ditFile(v), model.ditParams(), model.connectorConfig(), v,
-                        runtime.precision().dataType());
+                return modules.dit(models, v);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -68,6 +68,14 @@ class Step1xEditCliTest {
         assertThat(noDir.code()).isEqualTo(2);
         assertThat(noDir.err()).contains("/nonexistent/parity does not exist");
         assertThat(run("bake").err()).contains("unknown command 'bake'");
+        Result both = run("bench", "--full-size-random", "--model", "/tmp/x");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--full-size-random and --model exclude each other");
+        Result level = run("bench", "--full-size-random", "--size-levels", "512,10");
+        assertThat(level.code()).isEqualTo(2);
+        assertThat(level.err()).contains("--size-levels values must be in [64, 2048], got 10");
+        Result batches = run("bench", "--full-size-random", "--batches", "1,two");
+        assertThat(batches.err()).contains("--batches needs integers like 1,2,4, got 'two'");
     }
 
     @Test

@@ -1,0 +1,93 @@
+package dev.step1x.engine.cli;
+
+import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Peak memory of one measured interval. On a GPU: the device's used memory (cudaMemGetInfo, what
+ * nvidia-smi shows: the caching allocator's reservations included), sampled every 10 ms, after emptying
+ * the allocator's cache at {@link #reset}. On the CPU: the process's peak resident set (VmHWM), reset
+ * through {@code /proc/self/clear_refs} where the kernel allows it.
+ */
+final class PeakMemory implements AutoCloseable {
+
+    private final Device device;
+    private final AtomicLong peak = new AtomicLong();
+    private final Thread sampler;
+    private volatile boolean running = true;
+
+    PeakMemory(Device device) {
+        this.device = device;
+        if (device.isGpu()) {
+            sampler = new Thread(this::sample, "gpu-memory-sampler");
+            sampler.setDaemon(true);
+            sampler.start();
+        } else {
+            sampler = null;
+        }
+    }
+
+    /** What is measured: "device used" or "peak RSS". */
+    String label() {
+        return device.isGpu() ? "peak GPU GiB" : "peak RSS GiB";
+    }
+
+    /** Starts a new interval (frees the GPU allocator's cached blocks first). */
+    void reset() {
+        if (device.isGpu()) {
+            ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
+            peak.set(used());
+        } else {
+            try {
+                Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // resets VmHWM to the current RSS
+            } catch (IOException | RuntimeException e) {
+                // not Linux, or not allowed: the peak then covers the process so far
+            }
+        }
+    }
+
+    /** The peak since {@link #reset}, in bytes (0 if unknown). */
+    long peakBytes() {
+        if (device.isGpu()) {
+            return Math.max(peak.get(), used());
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    private long used() {
+        return CudaUtils.getGpuMemory(device).getCommitted();
+    }
+
+    private void sample() {
+        while (running) {
+            long u = used();
+            peak.accumulateAndGet(u, Math::max);
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (sampler != null) {
+            sampler.interrupt();
+        }
+    }
+}
