@@ -82,11 +82,19 @@ public class WorkerProperties {
     public static class Simulated {
         private Duration base = Duration.ofMillis(40);
         private Duration perRow = Duration.ofMillis(15);
+        /** Simulated device memory in bucket pixels (0: unlimited); batches beyond it fail as out of memory. */
+        private long deviceMemoryPixels;
+        /** How much the simulated memory plan overestimates what fits (1: exact). */
+        private double plannerOptimism = 1.0;
 
         public Duration getBase() { return base; }
         public void setBase(Duration base) { this.base = base; }
         public Duration getPerRow() { return perRow; }
         public void setPerRow(Duration perRow) { this.perRow = perRow; }
+        public long getDeviceMemoryPixels() { return deviceMemoryPixels; }
+        public void setDeviceMemoryPixels(long pixels) { this.deviceMemoryPixels = pixels; }
+        public double getPlannerOptimism() { return plannerOptimism; }
+        public void setPlannerOptimism(double optimism) { this.plannerOptimism = optimism; }
     }
 
     /** One batch run before the worker reports ready. */

@@ -50,7 +50,9 @@ public final class EngineFactory {
     }
 
     private static Opened simulated(WorkerProperties.Engine cfg) {
-        return new Opened(new SimulatedEditEngine(cfg.getSimulated().getBase(), cfg.getSimulated().getPerRow()), true);
+        WorkerProperties.Simulated s = cfg.getSimulated();
+        return new Opened(new SimulatedEditEngine(s.getBase(), s.getPerRow(), s.getDeviceMemoryPixels(),
+                s.getPlannerOptimism()), true);
     }
 
     static boolean pipelineAvailable() {

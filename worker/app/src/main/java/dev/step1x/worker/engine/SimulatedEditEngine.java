@@ -27,14 +27,47 @@ public final class SimulatedEditEngine implements EditEngine {
 
     private final Duration base;
     private final Duration perRow;
+    private final long deviceMemoryPixels;
+    private final double plannerOptimism;
     private volatile boolean closed;
 
+    /** Unlimited device memory. */
     public SimulatedEditEngine(Duration base, Duration perRow) {
+        this(base, perRow, 0, 1.0);
+    }
+
+    /**
+     * With a simulated device memory: a batch whose rows' bucket pixels add up to more than
+     * {@code deviceMemoryPixels} fails as CUDA does ("CUDA out of memory ..."), and the engine's plan
+     * ({@link #maxBatchRequests}) claims {@code plannerOptimism} times what really fits, so values above 1
+     * stand for a planner that underestimates and let the worker's out-of-memory handling be exercised.
+     *
+     * @param deviceMemoryPixels 0: unlimited
+     */
+    public SimulatedEditEngine(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism) {
         if (base.isNegative() || perRow.isNegative()) {
             throw new IllegalArgumentException("simulated costs must be >= 0");
         }
+        if (deviceMemoryPixels < 0 || !(plannerOptimism > 0)) {
+            throw new IllegalArgumentException("simulated device memory must be >= 0 and planner optimism > 0, got "
+                    + deviceMemoryPixels + " and " + plannerOptimism);
+        }
         this.base = base;
         this.perRow = perRow;
+        this.deviceMemoryPixels = deviceMemoryPixels;
+        this.plannerOptimism = plannerOptimism;
+    }
+
+    @Override
+    public int maxBatchRequests(BucketKey bucket) {
+        if (deviceMemoryPixels == 0) {
+            return Integer.MAX_VALUE;
+        }
+        return (int) Math.min(Integer.MAX_VALUE, (long) (deviceMemoryPixels * plannerOptimism) / pixels(bucket));
+    }
+
+    private static long pixels(BucketKey bucket) {
+        return (long) bucket.width() * bucket.height();
     }
 
     @Override
@@ -51,6 +84,11 @@ public final class SimulatedEditEngine implements EditEngine {
             if (!in.bucket().equals(bucket)) {
                 throw new IllegalArgumentException("inputs of one batch must share a bucket: " + bucket + " vs " + in.bucket());
             }
+        }
+        if (deviceMemoryPixels > 0 && pixels(bucket) * inputs.size() > deviceMemoryPixels) {
+            throw new IllegalStateException("CUDA out of memory (simulated): " + inputs.size() + " rows of " + bucket
+                    + " need " + pixels(bucket) * inputs.size() + " pixels of memory, the device holds "
+                    + deviceMemoryPixels);
         }
         long costMs = base.toMillis() + perRow.toMillis() * inputs.size();
         sleep(costMs);
@@ -88,7 +126,8 @@ public final class SimulatedEditEngine implements EditEngine {
     @Override
     public String describe() {
         return "simulated engine (no model; output = colour-inverted input), cost " + base.toMillis() + " ms + "
-                + perRow.toMillis() + " ms/row";
+                + perRow.toMillis() + " ms/row" + (deviceMemoryPixels == 0 ? ""
+                        : ", device memory " + deviceMemoryPixels + " px, planner optimism " + plannerOptimism);
     }
 
     @Override

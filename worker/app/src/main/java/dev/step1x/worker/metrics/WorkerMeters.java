@@ -23,6 +23,8 @@ public enum WorkerMeters {
     BATCH_ROWS("step1x.inference.batch.rows", "Requests per engine batch"),
     /** Summary: rows / the bucket's max rows. */
     BATCH_FILL_RATIO("step1x.inference.batch.fill.ratio", "Batch fill ratio (rows / max rows of the bucket)"),
+    /** Counter: batches re-run in parts after the engine failed on them (halves after out of memory, else rows alone). */
+    BATCH_SPLITS("step1x.inference.batch.splits", "Batches re-run in parts after an engine failure"),
     /** Counter: requests inferred (rows). Triton: nv_inference_count. */
     INFERENCE_COUNT("step1x.inference.count", "Requests run by the engine"),
     /** Counter: engine batches. Triton: nv_inference_exec_count. */

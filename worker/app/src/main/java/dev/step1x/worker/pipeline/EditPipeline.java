@@ -318,6 +318,17 @@ public final class EditPipeline {
 
     // ------------------------------------------------------------------ inference (the one engine thread)
 
+    /** A Java heap exhaustion, or a device allocation failure as libtorch words it ("CUDA out of memory"). */
+    static boolean isOutOfMemory(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OutOfMemoryError || String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT)
+                    .contains("out of memory")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Runs one batch on the engine; called only by the inference thread. */
     public void runBatch(Batcher.Batch<WorkItem> batch) {
         for (WorkItem x : batch.expired()) {
@@ -336,15 +347,28 @@ public final class EditPipeline {
                 throw new IllegalStateException("engine returned " + outputs.size() + " outputs for " + items.size());
             }
         } catch (RuntimeException | OutOfMemoryError e) {
+            boolean oom = isOutOfMemory(e);
+            if (items.size() > 1 && oom) {
+                // the memory plan was too optimistic: halve this bucket's batches from now on, and run this one in halves
+                int cap = limits.outOfMemory(batch.key(), items.size());
+                int half = (items.size() + 1) / 2;
+                log.warn("batch of {} in {} ran out of device memory ({}); running it as {} + {}, batches of this "
+                        + "bucket now hold at most {}", items.size(), batch.key(), e.toString(), half,
+                        items.size() - half, cap);
+                WorkerMeters.BATCH_SPLITS.counter(meters).increment();
+                runBatch(new Batcher.Batch<>(batch.key(), items.subList(0, half), batch.maxRows(), List.of()));
+                runBatch(new Batcher.Batch<>(batch.key(), items.subList(half, items.size()), batch.maxRows(), List.of()));
+                return;
+            }
             if (items.size() > 1) {
+                // not memory: find the request that breaks the engine without failing the others
                 log.warn("batch of {} in {} failed ({}); running its rows alone", items.size(), batch.key(), e.toString());
+                WorkerMeters.BATCH_SPLITS.counter(meters).increment();
                 for (WorkItem x : items) {
                     runBatch(new Batcher.Batch<>(batch.key(), List.of(x), batch.maxRows(), List.of()));
                 }
                 return;
             }
-            boolean oom = e instanceof OutOfMemoryError
-                    || String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("out of memory");
             log.error("{}: engine failed", items.get(0), e);
             fail(items.get(0), new RequestFailure(oom ? ErrorCode.DOES_NOT_FIT_DEVICE : ErrorCode.ENGINE_ERROR,
                     "the engine failed: " + e), batchInfo(batch.key(), 1), start);

@@ -45,4 +45,18 @@ class EngineLimitsTest {
         assertThat(limits.maxRequests(big)).isZero();
         assertThat(limits.cap(big, 8)).isEqualTo(1); // such requests are refused before they queue
     }
+
+    @Test
+    void anOutOfMemoryHalvesTheBucketsBatchesAndOnlyThatBucket() {
+        EngineLimits limits = new EngineLimits();
+        limits.engineReady(PLANNED);
+        BucketKey small = new BucketKey(ModelVersion.V1_1, 512, 512, 28);
+        BucketKey other = new BucketKey(ModelVersion.V1_1, 384, 512, 28);
+        assertThat(limits.outOfMemory(small, 3)).isEqualTo(1);
+        assertThat(limits.cap(small, 8)).isEqualTo(1);
+        assertThat(limits.cap(other, 8)).isEqualTo(3); // the plan still decides elsewhere
+        assertThat(limits.outOfMemory(other, 3)).isEqualTo(1);
+        assertThat(limits.outOfMemory(other, 8)).isEqualTo(1); // a cap never grows back
+        assertThat(limits.outOfMemory(small, 1)).isEqualTo(1); // never below one: a lone request fails on its own
+    }
 }

@@ -60,4 +60,16 @@ class SimulatedEditEngineTest {
         EditInput b = input(Images.PORTRAIT_JPEG, 1, null);
         assertThatThrownBy(() -> engine.edit(List.of(a, b))).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aSimulatedDeviceRunsOutOfMemoryAsCudaDoesAndItsPlanOverclaims() throws Exception {
+        EditInput a = input(Images.LANDSCAPE_PNG, 1, ImageEncoding.PNG);
+        long row = (long) a.bucket().width() * a.bucket().height();
+        SimulatedEditEngine small = new SimulatedEditEngine(Duration.ZERO, Duration.ZERO, 2 * row, 2.0);
+        assertThat(small.maxBatchRequests(a.bucket())).isEqualTo(4);
+        assertThat(small.edit(List.of(a, a))).hasSize(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> small.edit(List.of(a, a, a)))
+                .hasMessageContaining("CUDA out of memory").hasMessageContaining("3 rows");
+        assertThat(engine.maxBatchRequests(a.bucket())).isEqualTo(Integer.MAX_VALUE);
+    }
 }
