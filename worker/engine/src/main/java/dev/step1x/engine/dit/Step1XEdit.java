@@ -16,6 +16,7 @@ import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Params;
 import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.nn.Timesteps;
+import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.weights.Checkpoint;
 import dev.step1x.engine.weights.StrictLoader;
 import dev.step1x.engine.weights.WeightSpec;
@@ -47,8 +48,9 @@ public final class Step1XEdit {
     private final LastLayer finalLayer;
     private final Qwen2Connector connector;
     private final EmbedND peEmbedder;
-    /** -1: sized per call by {@link Attention#queryChunkFor}; 0: unchunked; else queries per block. */
+    /** -1: sized per call by {@link Attention#queryChunkFor} from {@link #maxScoreBytes}; 0: unchunked; else queries per block. */
     private int attentionQueryChunk = -1;
+    private long maxScoreBytes = Attention.DEFAULT_SCORE_BYTES;
 
     /** Builds the tree on {@code p}: recording a spec, or taking loaded tensors. */
     public Step1XEdit(Params p, Step1XParams params, Qwen2ConnectorConfig connectorConfig, ModelVersion version) {
@@ -109,7 +111,7 @@ public final class Step1XEdit {
 
     /**
      * Queries per attention block: 0 = all at once, -1 (default) = as many as keep a score block within
-     * {@link Attention#DEFAULT_SCORE_BYTES}. Bounds the score memory; results equal the unchunked ones.
+     * {@link #setMaxScoreBytes} (default {@link Attention#DEFAULT_SCORE_BYTES}). Bounds the score memory; results equal the unchunked ones.
      */
     public void setAttentionQueryChunk(int queries) {
         if (queries < -1) {
@@ -118,12 +120,20 @@ public final class Step1XEdit {
         this.attentionQueryChunk = queries;
     }
 
+    /** Bound on one attention score block (float32 scores) when the chunk is sized per call; see {@link EngineRuntime}. */
+    public void setMaxScoreBytes(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("score bytes must be positive, got " + bytes);
+        }
+        this.maxScoreBytes = bytes;
+    }
+
     private int queryChunk(NDArray img, NDArray llmEmbedding) {
         if (attentionQueryChunk >= 0) {
             return attentionQueryChunk;
         }
         long tokens = img.getShape().get(1) + llmEmbedding.getShape().get(1);
-        return Attention.queryChunkFor(img.getShape().get(0), params.numHeads(), tokens, Attention.DEFAULT_SCORE_BYTES);
+        return Attention.queryChunkFor(img.getShape().get(0), params.numHeads(), tokens, maxScoreBytes);
     }
 
     /** The rotary tables for {@code ids = cat(txt_ids, img_ids)} [B, L, 3]; constant over a sampling run. */

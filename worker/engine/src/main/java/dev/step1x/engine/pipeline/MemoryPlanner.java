@@ -6,7 +6,6 @@ import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
-import dev.step1x.engine.nn.Attention;
 import dev.step1x.engine.vae.AutoEncoder;
 import dev.step1x.engine.vae.AutoEncoderParams;
 import dev.step1x.engine.ModelVersion;
@@ -44,13 +43,16 @@ public final class MemoryPlanner {
     private final long qwenWeightBytes;
     private final long qwenPeakBytes;
     private final boolean qwenOffload;
+    private final long scoreBytes;
 
     /**
      * @param dtype the compute type of the DiT, connector and Qwen; the VAE is float32 in any case
      * @param qwenOffload Qwen's weights live in host memory and visit the device only while encoding
+     * @param scoreBytes the bound on one attention score block ({@code EngineRuntime.maxScoreBytes})
      */
     public MemoryPlanner(Step1XParams dit, Qwen2ConnectorConfig connector, AutoEncoderParams ae, Qwen25VLConfig qwen,
-            ModelVersion version, DataType dtype, boolean qwenOffload) {
+            ModelVersion version, DataType dtype, boolean qwenOffload, long scoreBytes) {
+        this.scoreBytes = scoreBytes;
         this.dit = dit;
         this.ae = ae;
         this.elementBytes = dtype.getNumOfBytes();
@@ -63,9 +65,10 @@ public final class MemoryPlanner {
         this.qwenPeakBytes = qwenTokens * (8L * qwen.hiddenSize() + 3L * qwen.intermediateSize()) * elementBytes;
     }
 
-    public static MemoryPlanner of(ModelDirectory model, ModelVersion version, DataType dtype, boolean qwenOffload) {
+    public static MemoryPlanner of(ModelDirectory model, ModelVersion version, DataType dtype, boolean qwenOffload,
+            long scoreBytes) {
         return new MemoryPlanner(model.ditParams(), model.connectorConfig(), model.aeParams(), model.qwenConfig(),
-                version, dtype, qwenOffload);
+                version, dtype, qwenOffload, scoreBytes);
     }
 
     /** DiT activation bytes of one row (cond or uncond) at its peak inside a block. */
@@ -93,9 +96,9 @@ public final class MemoryPlanner {
     public Plan plan(BucketKey bucket, long budgetBytes) {
         long resident = ditBytes + vaeWeightBytes + (qwenOffload ? 0 : qwenWeightBytes);
         long encoding = qwenPeakBytes + (qwenOffload ? qwenWeightBytes : 0);
-        long fixed = Math.max(Math.max(vaeBytes(bucket), encoding), Attention.DEFAULT_SCORE_BYTES);
+        long fixed = Math.max(Math.max(vaeBytes(bucket), encoding), scoreBytes);
         long perRequest = 2 * ditRowBytes(bucket);
-        long forRows = budgetBytes - resident - Attention.DEFAULT_SCORE_BYTES;
+        long forRows = budgetBytes - resident - scoreBytes;
         boolean stagesFit = resident + fixed <= budgetBytes;
         int max = !stagesFit || forRows <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, forRows / perRequest);
         return new Plan(resident, fixed, perRequest, budgetBytes, max);

@@ -43,8 +43,11 @@ final class QwenMllmEncoder implements MllmEncoder {
     private final Map<String, NDArray> hostWeights;
     private final Qwen2VLImageProcessor processor = Qwen2VLImageProcessor.step1x();
 
+    private final long maxScoreBytes;
+
     private QwenMllmEncoder(QwenTokenizer tokenizer, Qwen25VLConfig config, Step1XEmbedder embedder,
-            Map<String, NDArray> hostWeights) {
+            Map<String, NDArray> hostWeights, long maxScoreBytes) {
+        this.maxScoreBytes = maxScoreBytes;
         this.tokenizer = tokenizer;
         this.prompt = new Step1XPrompt(tokenizer);
         this.config = config;
@@ -76,10 +79,11 @@ final class QwenMllmEncoder implements MllmEncoder {
             tokenizer.checkAgainst(config);
             if (runtime.qwenOffload()) {
                 NDManager host = manager.newSubManager(Device.cpu());
-                return new QwenMllmEncoder(tokenizer, config, null, weights.onto(host));
+                return new QwenMllmEncoder(tokenizer, config, null, weights.onto(host), runtime.maxScoreBytes());
             }
             Qwen25VLModel model = new Qwen25VLModel(new LoadedParams(weights.onto(manager)), config);
-            return new QwenMllmEncoder(tokenizer, config, new Step1XEmbedder(model), null);
+            model.textModel().setMaxScoreBytes(runtime.maxScoreBytes());
+            return new QwenMllmEncoder(tokenizer, config, new Step1XEmbedder(model), null, runtime.maxScoreBytes());
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             throw e;
@@ -100,7 +104,9 @@ final class QwenMllmEncoder implements MllmEncoder {
                 copy.attach(visit);
                 onDevice.put(e.getKey(), copy);
             }
-            Step1XEmbedder visiting = new Step1XEmbedder(new Qwen25VLModel(new LoadedParams(onDevice), config));
+            Qwen25VLModel model = new Qwen25VLModel(new LoadedParams(onDevice), config);
+            model.textModel().setMaxScoreBytes(maxScoreBytes);
+            Step1XEmbedder visiting = new Step1XEmbedder(model);
             Conditioning c = encode(visiting, manager, images, instructions, negativePrompts);
             c.embeddings().attach(manager);
             c.mask().attach(manager);

@@ -99,8 +99,8 @@ public final class Step1XEditPipeline implements EditEngine {
 
     /** The memory plan of a bucket on this engine's budget. */
     public MemoryPlanner.Plan plan(BucketKey bucket) {
-        return MemoryPlanner.of(model, bucket.version(), runtime.precision().dataType(), runtime.qwenOffload())
-                .plan(bucket, memoryBudgetBytes);
+        return MemoryPlanner.of(model, bucket.version(), runtime.precision().dataType(), runtime.qwenOffload(),
+                runtime.maxScoreBytes()).plan(bucket, memoryBudgetBytes);
     }
 
     /** GPU: the device's total memory as CUDA reports it; CPU: MemTotal of /proc/meminfo (else the JVM's view). */
@@ -271,7 +271,9 @@ public final class Step1XEditPipeline implements EditEngine {
     private Step1XEdit dit(ModelVersion version) {
         return dits.computeIfAbsent(version, v -> {
             try {
-                return modules.dit(models, v);
+                Step1XEdit d = modules.dit(models, v);
+                d.setMaxScoreBytes(runtime.maxScoreBytes());
+                return d;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -13,10 +13,12 @@ import org.junit.jupiter.api.Test;
 class MemoryPlannerTest {
 
     static final long GIB = 1L << 30;
+    /** The GPU score block of an 80 GB card (EngineRuntime.maxScoreBytes). */
+    static final long SCORE = 2 * GIB;
 
     /** The official model in bf16-sized storage (what a GPU run computes in, fp16/bf16: 2 bytes). */
     static final MemoryPlanner OFFICIAL = new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(),
-            AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16, false);
+            AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16, false, SCORE);
 
     @Test
     void fullSizeWeightsAndActivationsAreOfTheRightOrder() {
@@ -43,7 +45,7 @@ class MemoryPlannerTest {
     @Test
     void offloadingQwenFreesItsWeightsForBatchRows() {
         MemoryPlanner offload = new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(),
-                AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16, true);
+                AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT16, true, SCORE);
         BucketKey k = new BucketKey(ModelVersion.V1_1, 1024, 1024, 28);
         MemoryPlanner.Plan resident = OFFICIAL.plan(k, 80 * GIB);
         MemoryPlanner.Plan visiting = offload.plan(k, 80 * GIB);
@@ -59,7 +61,7 @@ class MemoryPlannerTest {
     @Test
     void theVaeIsCountedAtFloat32WhateverTheComputeType() {
         MemoryPlanner fp32 = new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(),
-                AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT32, false);
+                AutoEncoderParams.official(), Qwen25VLConfig.qwen25Vl7BInstruct(), ModelVersion.V1_1, DataType.FLOAT32, false, SCORE);
         BucketKey k = new BucketKey(ModelVersion.V1_1, 512, 512, 28);
         long vaeParams = dev.step1x.engine.vae.AutoEncoder.weightSpec(AutoEncoderParams.official()).numParams();
         // the fp32 plan holds every weight at 4 bytes, the fp16 one all but the VAE's at 2

@@ -60,4 +60,19 @@ class EngineRuntimeTest {
         assertThatThrownBy(() -> EngineRuntime.start(new EngineRuntime.Options("cpu", null, 0, "auto", false)))
                 .hasMessageContaining("numThreads must be >= 1");
     }
+
+    @Test
+    void theScoreBlockIsSizedFromFreeDeviceMemoryWithinBounds() {
+        long gib = 1L << 30;
+        // an 80 GB card at start: 1/32 of ~79 GiB free is over the 2 GiB ceiling
+        assertThat(EngineRuntime.gpuScoreBytes(new java.lang.management.MemoryUsage(-1, gib, gib, 80 * gib)))
+                .isEqualTo(2 * gib);
+        // 16 GiB free: 512 MiB
+        assertThat(EngineRuntime.gpuScoreBytes(new java.lang.management.MemoryUsage(-1, 8 * gib, 8 * gib, 24 * gib)))
+                .isEqualTo(512L << 20);
+        // nearly full: the 256 MiB floor
+        assertThat(EngineRuntime.gpuScoreBytes(new java.lang.management.MemoryUsage(-1, 23 * gib, 23 * gib, 24 * gib)))
+                .isEqualTo(256L << 20);
+        assertThat(EngineRuntime.startDefault().maxScoreBytes()).isEqualTo(dev.step1x.engine.nn.Attention.DEFAULT_SCORE_BYTES);
+    }
 }
