@@ -42,6 +42,8 @@ public final class Step1xEditCli {
                          --full-size-random [--size-levels 512,768,1024] [--batches 1,2,4] [--steps 28]
                          [--version v1.1] [--tokenizer FILE] [--blocks N (at most N blocks per stack: a smoke
                          test of the full widths, not the model's timings)]
+                       or the composed attention alone at the DiT's shape (a 1024² edit: 8832 tokens):
+                         --attention [--batch 2] [--heads 24] [--tokens 8832] [--head-dim 128] [--iterations 5]
               demo-model  write a tiny demo model in the official layout (random weights: meaningless pictures)
                          --out DIR     where to write it   --tokenizer FILE  Qwen tokenizer.json (default: the npm one)
                          --size tiny|small   tiny = the parity configuration, small = the bench's (default tiny)
@@ -98,13 +100,13 @@ public final class Step1xEditCli {
     static final Map<String, Set<String>> VALUE_OPTIONS = Map.of(
             "parity", Set.of("--dir", "--cases"),
             "bench", Set.of("--config", "--iterations", "--model", "--size-level", "--steps", "--batches", "--version",
-                    "--size-levels", "--tokenizer", "--blocks"),
+                    "--size-levels", "--tokenizer", "--blocks", "--batch", "--heads", "--tokens", "--head-dim"),
             "info", Set.of(),
             "demo-model", Set.of("--out", "--tokenizer", "--size"),
             "edit", Set.of("--model", "--image", "--instruction", "--negative", "--out", "--size-level", "--steps",
                     "--guidance", "--seed", "--version", "--max-pixels"));
     static final Map<String, Set<String>> FLAG_OPTIONS = Map.of("parity", Set.of("--strict"),
-            "bench", Set.of("--qwen-offload", "--full-size-random"), "edit", Set.of("--qwen-offload"));
+            "bench", Set.of("--qwen-offload", "--full-size-random", "--attention"), "edit", Set.of("--qwen-offload"));
 
     /** Runs a command and returns its exit code (never calls System.exit, so tests can call it). */
     public static int run(List<String> argList, PrintStream out, PrintStream err) {
@@ -148,6 +150,15 @@ public final class Step1xEditCli {
                     yield 0;
                 }
                 case "bench" -> {
+                    if (o.flag("--attention")) {
+                        int batch = o.integer("--batch", 2, 1, 64);
+                        int heads = o.integer("--heads", 24, 1, 256);
+                        int tokens = o.integer("--tokens", 8832, 1, 1 << 20);
+                        int headDim = o.integer("--head-dim", 128, 1, 1024);
+                        int iterations = o.integer("--iterations", 5, 1, 1000);
+                        AttentionBench.run(EngineRuntime.start(options), batch, heads, tokens, headDim, iterations, out);
+                        yield 0;
+                    }
                     if (o.flag("--full-size-random")) {
                         if (o.string("--model", null) != null) {
                             throw new CliOptions.UsageException("--full-size-random and --model exclude each other");

@@ -54,6 +54,15 @@ class Step1xEditCliTest {
     }
 
     @Test
+    void attentionBenchTimesBothPrecisionsChunkedAndUnchunked() {
+        Result r = run("bench", "--attention", "--batch", "1", "--heads", "2", "--tokens", "300", "--head-dim", "16",
+                "--iterations", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("TFLOP/s").containsPattern("fp32 +all 300 +\\d")
+                .containsPattern("fp16 +\\d+ \\(32 MiB scores\\) +\\d");
+    }
+
+    @Test
     void usageErrorsExitTwoAndSayWhy() {
         assertThat(run().code()).isEqualTo(2);
         Result unknown = run("parity", "--frobnicate");
