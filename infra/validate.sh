@@ -68,7 +68,7 @@ step "promtool check rules + test rules"
 
 # ---------------------------------------------------------------- shell scripts
 step "shellcheck"
-shellcheck infra/validate.sh infra/image/unpack-app.sh
+shellcheck infra/validate.sh infra/image/unpack-app.sh bin/gpu-kit infra/gpu-check/gpu-check.sh
 
 # ---------------------------------------------------------------- terraform fmt (only if terraform exists)
 if command -v terraform >/dev/null 2>&1; then

@@ -2,6 +2,7 @@ package dev.step1x.engine.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.nn.Attention;
@@ -30,37 +31,47 @@ final class AttentionBench {
         long scoreBytes = rt.maxScoreBytes();
         int chunk = Attention.queryChunkFor(batch, heads, tokens, scoreBytes);
         for (Precision p : Precision.values()) {
-            try (NDManager m = rt.newManager()) {
-                Shape s = new Shape(batch, heads, tokens, headDim);
-                NDArray q = m.randomNormal(s).toType(p.dataType(), false);
-                NDArray k = m.randomNormal(s).toType(p.dataType(), false);
-                NDArray v = m.randomNormal(s).toType(p.dataType(), false);
-                List<int[]> variants = new ArrayList<>();
-                long unchunkedBytes = (long) batch * heads * tokens * tokens * 4L;
-                if (unchunkedBytes <= 8 * scoreBytes) {
-                    variants.add(new int[] {0});
-                } else {
-                    out.printf(Locale.ROOT, "%-6s %-26s %12s%n", p, "all " + tokens + " (skipped)",
-                            String.format(Locale.ROOT, "needs %.1f GiB", unchunkedBytes / (double) (1L << 30)));
-                }
-                variants.add(new int[] {chunk});
-                for (int[] c : variants) {
-                    List<Double> ms = new ArrayList<>();
-                    for (int i = 0; i < iterations + 1; i++) {
-                        long t0 = System.nanoTime();
-                        try (NDArray o = Attention.scaledDotProduct(q, k, v, null, c[0])) {
-                            o.toType(DataType.FLOAT32, false).sum().getFloat(); // waits for the device
-                        }
-                        if (i > 0) { // the first call warms up kernels and the allocator
-                            ms.add((System.nanoTime() - t0) / 1e6);
-                        }
+            try {
+                runPrecision(rt, p, batch, heads, tokens, headDim, iterations, scoreBytes, chunk, flop, out);
+            } catch (RuntimeException e) { // e.g. a libtorch without float16 kernels on this device
+                out.printf(Locale.ROOT, "%-6s failed: %s%n", p, e.getMessage());
+            }
+        }
+    }
+
+    private static void runPrecision(EngineRuntime rt, Precision p, int batch, int heads, int tokens, int headDim,
+            int iterations, long scoreBytes, int chunk, double flop, PrintStream out) {
+        try (NDManager m = rt.newManager()) {
+            Shape s = new Shape(batch, heads, tokens, headDim);
+            NDArray q = m.randomNormal(s).toType(p.dataType(), false);
+            NDArray k = m.randomNormal(s).toType(p.dataType(), false);
+            NDArray v = m.randomNormal(s).toType(p.dataType(), false);
+            List<Integer> chunks = new ArrayList<>();
+            long unchunkedBytes = (long) batch * heads * tokens * tokens * 4L;
+            if (unchunkedBytes <= 8 * scoreBytes) {
+                chunks.add(0);
+            } else {
+                out.printf(Locale.ROOT, "%-6s %-26s %12s%n", p, "all " + tokens + " (skipped)",
+                        String.format(Locale.ROOT, "needs %.1f GiB", unchunkedBytes / (double) (1L << 30)));
+            }
+            chunks.add(chunk);
+            for (int c : chunks) {
+                List<Double> ms = new ArrayList<>();
+                for (int i = 0; i < iterations + 1; i++) {
+                    long t0 = System.nanoTime();
+                    // every array of one call (scores included) is freed before the next
+                    try (NDScope scope = new NDScope()) {
+                        Attention.scaledDotProduct(q, k, v, null, c).sum().toType(DataType.FLOAT32, false).getFloat();
                     }
-                    Collections.sort(ms);
-                    double median = ms.get(ms.size() / 2);
-                    String label = c[0] == 0 ? "all " + tokens : c[0] + " (" + (scoreBytes >> 20) + " MiB scores)";
-                    out.printf(Locale.ROOT, "%-6s %-26s %12.2f %12.2f %10.2f%n", p, label, median, ms.get(0),
-                            flop / (median / 1e3) / 1e12);
+                    if (i > 0) { // the first call warms up kernels and the allocator
+                        ms.add((System.nanoTime() - t0) / 1e6);
+                    }
                 }
+                Collections.sort(ms);
+                double median = ms.get(ms.size() / 2);
+                String label = c == 0 ? "all " + tokens : c + " (" + (scoreBytes >> 20) + " MiB scores)";
+                out.printf(Locale.ROOT, "%-6s %-26s %12.2f %12.2f %10.2f%n", p, label, median, ms.get(0),
+                        flop / (median / 1e3) / 1e12);
             }
         }
     }

@@ -45,7 +45,11 @@ final class EndToEndBench {
             printHeader(out, memory, true);
             for (int level : sizeLevels) {
                 for (int b : batches) {
-                    out.println(row(engine, memory, b, level, steps, version, OFFICIAL_H800.get(level)));
+                    try {
+                        out.println(row(engine, memory, b, level, steps, version, OFFICIAL_H800.get(level)));
+                    } catch (RuntimeException e) { // e.g. out of device memory: report it and go on with the next row
+                        out.printf(Locale.ROOT, "%-6d size level %d failed: %s%n", b, level, e.getMessage());
+                    }
                 }
             }
         }

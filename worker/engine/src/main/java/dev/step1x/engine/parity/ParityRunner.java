@@ -131,7 +131,7 @@ public final class ParityRunner {
                 rows.add(new Row(label, out.getKey(), r.maxAbsDiff(), out.getValue().toString(),
                         r.pass() ? Status.PASS : Status.FAIL, r.note()));
             }
-        } catch (Exception e) {
+        } catch (Exception | LinkageError e) { // LinkageError: e.g. a runtime without java.desktop for ImageIO
             rows.add(new Row(label, "(component)", Double.NaN, "-", Status.FAIL,
                     e.getClass().getSimpleName() + ": " + e.getMessage()));
         }

@@ -204,11 +204,13 @@ public final class Step1XEditPipeline implements EditEngine {
             NDArray eps = m.create(concatNoise(inputs, latentSize, VAE_SEED_MIX), new Shape(n, 16, latentH, latentW));
             NDArray image = ref01.mul(2f).sub(1f);
             NDArray refLatents = inChunks(n, i -> ae.encodeSample(image.get("{}:{}", i, i + 1), eps.get("{}:{}", i, i + 1)));
+            settle(refLatents);
 
             // 9. Text: MLLM embeddings of instruction and negative prompt with the image
             clock.start("mllm");
             MllmEncoder.Conditioning cond = mllm.encode(m, resized, inputs.stream().map(EditInput::instruction).toList(),
                     inputs.stream().map(EditInput::negativePrompt).toList());
+            settle(cond.embeddings());
 
             // 4. Noise from each request's own seed; 5. schedule; 7. pack; 8. ids
             clock.start("denoise");
@@ -233,12 +235,25 @@ public final class Step1XEditPipeline implements EditEngine {
                         clock.progress().step(step + 1, timesteps.length - 1);
                         return v;
                     }, null);
+            settle(packed);
 
             // 11. Unpack; 12. decode, clamp to [-1, 1], to [0, 1]
             clock.start("vaeDecode");
             NDArray latents = Packing.unpack(packed, gridH, gridW);
             NDArray decoded = inChunks(n, i -> ae.decode(latents.get("{}:{}", i, i + 1)));
             return decoded.clip(-1f, 1f).mul(0.5f).add(0.5f).toFloatArray();
+        }
+    }
+
+    /**
+     * On a GPU, waits until {@code a} is computed, so that the stage clock charges each stage with its own
+     * kernels (CUDA runs them asynchronously); on the CPU every op has finished when it returns.
+     */
+    private void settle(NDArray a) {
+        if (runtime.device().isGpu()) {
+            try (NDArray first = a.flatten().get(0)) {
+                first.toType(DataType.FLOAT32, false).getFloat();
+            }
         }
     }
 
