@@ -78,14 +78,16 @@ public final class Attention {
         // Scale q ([.., Lq, D]) rather than the scores ([.., Lq, Lk]): one pass over the small tensor.
         double scale = 1.0 / Math.sqrt(q.getShape().get(3));
         NDArray scores = q.mul((float) scale).matMul(kt);
-        // Mask and softmax in float32 for any input type: a float16 score row that is fully masked (left
-        // padding) or beyond ±65504 would otherwise give inf/NaN. queryChunkFor sizes blocks for 4-byte scores.
-        if (scores.getDataType() != DataType.FLOAT32) {
-            scores = scores.toType(DataType.FLOAT32, false);
-        }
         if (mask != null) {
+            // Masked scores in float32: in float16, score + (-65504) rounds to -inf, and a fully masked row (a
+            // query on left padding) would become NaN and spread through every later layer (HF upcasts too).
+            if (scores.getDataType() != DataType.FLOAT32) {
+                scores = scores.toType(DataType.FLOAT32, false);
+            }
             scores = scores.add(mask);
         }
+        // Unmasked (the DiT) float16 scores stay float16: libtorch's half softmax accumulates in float32, and the
+        // score block is the one tensor whose memory traffic dominates attention. queryChunkFor assumes 4 bytes.
         NDArray weights = scores.softmax(-1);
         return weights.toType(v.getDataType(), false).matMul(v);
     }
