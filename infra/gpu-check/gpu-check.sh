@@ -103,6 +103,18 @@ t0="$(date +%s)"
 build_jni > "$out/jni-build.log" 2>&1
 rc=$?
 note "step jni-build: rc=$rc in $(($(date +%s) - t0)) s (log: jni-build.log)"
+if [ "$rc" != 0 ] && [ -n "$use_cuda" ]; then
+  # Without USE_CUDA the JNI lacks only DJL's CUDA extras (e.g. emptying the caching allocator); tensors still
+  # go to the GPU through libtorch_cuda, which DJL loads for a cu* flavor.
+  grep -E 'error|Error' "$out/jni-build.log" | head -n 10 | tee -a "$figures"
+  note "retrying the JNI build without USE_CUDA"
+  use_cuda=""
+  rm -rf "$src/build/CMakeCache.txt" "$src/build/CMakeFiles"
+  t0="$(date +%s)"
+  build_jni >> "$out/jni-build.log" 2>&1
+  rc=$?
+  note "step jni-build (no USE_CUDA): rc=$rc in $(($(date +%s) - t0)) s"
+fi
 if [ "$rc" != 0 ] || [ ! -f "$src/build/libdjl_torch.so" ]; then
   grep -E 'error|Error' "$out/jni-build.log" | head -n 20 | tee -a "$figures"
   note "the JNI did not build against this torch: nothing else can run"
