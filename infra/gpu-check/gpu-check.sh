@@ -62,6 +62,7 @@ python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]),
   "$kit/tokenizer.json.xz" "$work/tokenizer.json"
 mkdir -p "$work/parity-dir" && mv "$work/step1x" "$work/qwen25vl" "$work/parity-dir/"
 java="$work/jre/bin/java"
+note "glibc: $(getconf GNU_LIBC_VERSION 2>&1) (the kit's JRE and libtokenizers.so need glibc 2.34 or newer)"
 "$java" -version 2>&1 | head -n 1 | sed 's/^/java: /' | tee -a "$figures"
 
 # 2. The host's torch: libraries, CMake files, and (GPU) the CUDA libraries of its pip wheels.
@@ -69,12 +70,21 @@ torch_lib="${TORCH_LIB_DIR:-$(python3 -c 'import os, torch; print(os.path.join(o
 torch_cmake="${TORCH_CMAKE_PREFIX:-$(python3 -c 'import torch.utils; print(torch.utils.cmake_prefix_path)')}"
 python3 -c 'import torch; print("torch:", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' \
   2>&1 | tee -a "$figures"
+# DJL reports PYTORCH_VERSION as the engine version; with the JNI in the library directory it downloads nothing
+torch_version="${TORCH_VERSION:-$(python3 -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null || true)}"
 cuda_dirs=""
+cuda_includes=""
 if [ "$mode" = gpu ]; then
   nvidia_root="$(python3 -c 'import nvidia, os; print(os.path.dirname(list(nvidia.__path__)[0]) + "/nvidia")' 2>/dev/null || true)"
   if [ -n "$nvidia_root" ] && [ -d "$nvidia_root" ]; then
     cuda_dirs="$(find "$nvidia_root" -name 'lib*.so*' -printf '%h\n' | sort -u | tr '\n' ':')"
+    # headers of the wheels (cusparse.h, cublas_v2.h, ...), in case the host's toolkit is only nvcc + cudart
+    cuda_includes="$(find "$nvidia_root" -mindepth 2 -maxdepth 3 -type d -name include -printf ' -isystem %p')"
   fi
+  # torch's CMake files need nvcc (enable_language(CUDA)); H100/H200 = 9.0, so no GPU-arch probing at configure
+  if ! command -v nvcc >/dev/null 2>&1 && [ -x /usr/local/cuda/bin/nvcc ]; then PATH="/usr/local/cuda/bin:$PATH"; fi
+  export TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-9.0}"
+  note "nvcc: $(command -v nvcc || echo 'not found') $(nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' || true)"
   # DJL counts GPUs through JNA's "cudart"; the wheels ship only libcudart.so.<major>
   mkdir -p "$work/jna"
   cudart="$(find "$nvidia_root" "$torch_lib" /usr/local/cuda/lib64 -name 'libcudart.so*' 2>/dev/null | head -n 1)"
@@ -87,10 +97,17 @@ fi
 src="$work/jni/engines/pytorch/pytorch-native"
 use_cuda=""
 [ "$mode" = gpu ] && use_cuda=1
+# torch's CMake files find_library() its libraries with PATHS, which come after the system's: with a libtorch in
+# /usr/lib the JNI links the wrong libc10 (seen with Debian's libtorch-dev next to a pip torch). Pin them.
+pins=()
+for l in TORCH_LIBRARY:libtorch.so c10_LIBRARY:libc10.so C10_CUDA_LIBRARY:libc10_cuda.so \
+  CAFFE2_NVRTC_LIBRARY:libcaffe2_nvrtc.so; do
+  [ -f "$torch_lib/${l#*:}" ] && pins+=("-D${l%%:*}=$torch_lib/${l#*:}")
+done
 build_jni() {
   # DJL_PT_VERSION=V1_13_X selects DJL's code paths for torch 1.13-2.1; newer torch needs none
   cmake -S "$src" -B "$src/build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_cmake" -DUSE_CUDA="$use_cuda" \
-    -DPT_VERSION="${DJL_PT_VERSION:-}" \
+    -DPT_VERSION="${DJL_PT_VERSION:-}" "${pins[@]}" -DCMAKE_CXX_FLAGS="$cuda_includes" \
     -DJAVA_INCLUDE_PATH="$work/jni/include" -DJAVA_INCLUDE_PATH2="$work/jni/include/linux" \
     -DJAVA_AWT_INCLUDE_PATH=NotNeeded -DJAVA_AWT_LIBRARY=NotNeeded -DJAVA_JVM_LIBRARY=NotNeeded &&
     cmake --build "$src/build" -- -j "$(nproc)" &&
@@ -103,6 +120,7 @@ t0="$(date +%s)"
 build_jni > "$out/jni-build.log" 2>&1
 rc=$?
 note "step jni-build: rc=$rc in $(($(date +%s) - t0)) s (log: jni-build.log)"
+grep -m 1 -E 'Found Torch' "$out/jni-build.log" | tee -a "$figures"
 if [ "$rc" != 0 ] && [ -n "$use_cuda" ]; then
   # Without USE_CUDA the JNI lacks only DJL's CUDA extras (e.g. emptying the caching allocator); tensors still
   # go to the GPU through libtorch_cuda, which DJL loads for a cu* flavor.
@@ -136,6 +154,7 @@ export PYTORCH_LIBRARY_PATH="$lib"
 flavor=cpu
 [ "$mode" = gpu ] && flavor=cu130
 export PYTORCH_FLAVOR="$flavor"
+[ -n "$torch_version" ] && export PYTORCH_VERSION="$torch_version"
 export LD_LIBRARY_PATH="$lib:$torch_lib:$cuda_dirs${LD_LIBRARY_PATH:-}"
 export DJL_CACHE_DIR="$work/djl-cache"
 # the engine's command line as a file, so that timeout can run it
@@ -146,10 +165,11 @@ chmod +x "$cli"
 
 # 5. The checks.
 dev="$mode"
-# the cases that run models (the kit's JRE has no java.desktop, so no ImageIO for the preprocess cases, which
-# are pure Java and checked in CI; their files only provide pixel values)
+# the cases that run models, and the two Qwen preprocess cases (ImageIO: the kit's JRE has java.desktop);
+# tokenize and resize_step1x are pure Java, checked in CI, and their files are not in the kit
 cases=dit_forward,dit_forward_bf16weights,connector_forward,denoise_cfg_v11,sampler_end2end,sampler_end2end_v11
 cases=$cases,vae_roundtrip,vision_forward,full_forward,full_forward_bang,full_forward_step1x
+cases=$cases,image_preprocess,image_preprocess_step1x
 run info 90 "$cli" info --device "$dev"
 run parity-fp32 120 "$cli" parity --dir "$work/parity-dir" --cases "$cases" --device "$dev" --dtype fp32
 if [ "$mode" = gpu ]; then
