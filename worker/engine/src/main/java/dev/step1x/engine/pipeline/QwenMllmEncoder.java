@@ -81,13 +81,19 @@ final class QwenMllmEncoder implements MllmEncoder {
                 NDManager host = manager.newSubManager(Device.cpu());
                 return new QwenMllmEncoder(tokenizer, config, null, weights.onto(host), runtime.maxScoreBytes());
             }
-            Qwen25VLModel model = new Qwen25VLModel(new LoadedParams(weights.onto(manager)), config);
-            model.textModel().setMaxScoreBytes(runtime.maxScoreBytes());
-            return new QwenMllmEncoder(tokenizer, config, new Step1XEmbedder(model), null, runtime.maxScoreBytes());
+            return new QwenMllmEncoder(tokenizer, config,
+                    embedder(weights.onto(manager), config, runtime.maxScoreBytes()), null, runtime.maxScoreBytes());
         } catch (IOException | RuntimeException e) {
             tokenizer.close();
             throw e;
         }
+    }
+
+    /** The model over {@code weights} (keys as {@link Qwen25VLModel#loadTensors}), attention blocks bounded. */
+    private static Step1XEmbedder embedder(Map<String, NDArray> weights, Qwen25VLConfig config, long maxScoreBytes) {
+        Qwen25VLModel model = new Qwen25VLModel(new LoadedParams(weights), config);
+        model.textModel().setMaxScoreBytes(maxScoreBytes);
+        return new Step1XEmbedder(model);
     }
 
     @Override
@@ -104,10 +110,8 @@ final class QwenMllmEncoder implements MllmEncoder {
                 copy.attach(visit);
                 onDevice.put(e.getKey(), copy);
             }
-            Qwen25VLModel model = new Qwen25VLModel(new LoadedParams(onDevice), config);
-            model.textModel().setMaxScoreBytes(maxScoreBytes);
-            Step1XEmbedder visiting = new Step1XEmbedder(model);
-            Conditioning c = encode(visiting, manager, images, instructions, negativePrompts);
+            Conditioning c = encode(embedder(onDevice, config, maxScoreBytes), manager, images, instructions,
+                    negativePrompts);
             c.embeddings().attach(manager);
             c.mask().attach(manager);
             return c;

@@ -49,6 +49,7 @@ public final class Step1XEditPipeline implements EditEngine {
     private final Map<ModelVersion, Step1XEdit> dits = new EnumMap<>(ModelVersion.class);
     private final MllmEncoder mllm;
     private final ModuleSource modules;
+    private final Map<ModelVersion, MemoryPlanner> planners = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean aspectSnapping;
     private long memoryBudgetBytes;
 
@@ -99,8 +100,10 @@ public final class Step1XEditPipeline implements EditEngine {
 
     /** The memory plan of a bucket on this engine's budget. */
     public MemoryPlanner.Plan plan(BucketKey bucket) {
-        return MemoryPlanner.of(model, bucket.version(), runtime.precision().dataType(), runtime.qwenOffload(),
-                runtime.maxScoreBytes()).plan(bucket, memoryBudgetBytes);
+        // one planner per version: building it walks the full module trees, and the worker asks per batch
+        return planners.computeIfAbsent(bucket.version(), v -> MemoryPlanner.of(model, v,
+                runtime.precision().dataType(), runtime.qwenOffload(), runtime.maxScoreBytes()))
+                .plan(bucket, memoryBudgetBytes);
     }
 
     /** GPU: the device's total memory as CUDA reports it; CPU: MemTotal of /proc/meminfo (else the JVM's view). */
