@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * Files of the golden sets for tests, located by {@link ParityPaths}. A missing file fails the test:
- * the sets are part of every checkout's environment (CI copies them beside the clone).
+ * the sets are part of the repository ({@code worker/engine/parity}).
  */
 public final class TestPaths {
 

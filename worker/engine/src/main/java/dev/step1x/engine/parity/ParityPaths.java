@@ -4,9 +4,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Where the golden sets are: {@code -Dstep1x.parity.dir}, else {@code STEP1X_PARITY_DIR}, else
- * {@code ../shared/parity} beside the repository root (found from {@code STEP1X_REPO_ROOT} or by
- * walking up from the working directory to the directory that holds {@code .ci/run}).
+ * Where the golden sets are: {@code -Dstep1x.parity.dir}, else {@code STEP1X_PARITY_DIR}, else the
+ * repository's own copy in {@code worker/engine/parity} (the repository root is found from
+ * {@code STEP1X_REPO_ROOT} or by walking up from the working directory to the directory that holds
+ * {@code .ci/run}). The sets live outside {@code src/} so that no build copies them again.
  */
 public final class ParityPaths {
 
@@ -21,7 +22,12 @@ public final class ParityPaths {
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
-        return repoRoot().resolve("..").resolve("shared").resolve("parity").normalize();
+        return repoRoot().resolve("worker").resolve("engine").resolve("parity");
+    }
+
+    /** The benchmark configurations ({@code worker/engine/bench/configs.json}). */
+    public static Path defaultBenchConfigs() {
+        return repoRoot().resolve("worker").resolve("engine").resolve("bench").resolve("configs.json");
     }
 
     /** The repository root: {@code STEP1X_REPO_ROOT}, or the nearest ancestor of the working directory with .ci/run. */
