@@ -29,6 +29,10 @@ import java.util.Set;
  *   Qwen2.5-VL-7B-Instruct/                 config.json, tokenizer.json, model*.safetensors (+ index)
  *   dit_config.json, vae_config.json        optional: non-official sizes (the demo model); absent = official
  * </pre>
+ * The Qwen2.5-VL directory may live elsewhere ({@link #open(Path, Path)}): any directory with the hub
+ * files, a Hugging Face cache entry ({@code models--Qwen--Qwen2.5-VL-7B-Instruct}, resolved through
+ * {@code refs/main} to its snapshot) or a snapshot directory itself (its files are symlinks into
+ * {@code blobs/}, which is fine: they are opened, not listed).
  * {@link #open} checks every file it needs and every checkpoint header against the module tree its
  * config implies (keys and shapes, nothing loaded), and reports all problems in one exception.
  */
@@ -58,10 +62,29 @@ public record ModelDirectory(Path root, Map<ModelVersion, Path> ditFiles, Path v
         }
     }
 
+    /** The Hugging Face cache folder name of the Qwen model the official release uses. */
+    public static final String QWEN_HF_CACHE_ENTRY = "models--Qwen--Qwen2.5-VL-7B-Instruct";
+
+    /** A directory in the official layout, Qwen2.5-VL in its {@value #QWEN_DIR} sub-directory. */
     public static ModelDirectory open(Path root) throws InvalidModelDirectoryException {
+        return open(root, null);
+    }
+
+    /**
+     * A directory in the official layout with the Qwen2.5-VL files at {@code qwenDir} instead of
+     * {@code root/}{@value #QWEN_DIR} ({@code null}: there). See the class comment for the forms accepted.
+     */
+    public static ModelDirectory open(Path root, Path qwenDir) throws InvalidModelDirectoryException {
         List<String> problems = new ArrayList<>();
         if (!Files.isDirectory(root)) {
             throw new InvalidModelDirectoryException(root, List.of("not a directory"));
+        }
+        String qwenLabel = QWEN_DIR;
+        if (qwenDir == null) {
+            qwenDir = root.resolve(QWEN_DIR);
+        } else {
+            qwenDir = resolveQwenDir(qwenDir, problems);
+            qwenLabel = qwenDir.toString();
         }
         Step1XParams dit = Step1XParams.official();
         Qwen2ConnectorConfig connector = Qwen2ConnectorConfig.official();
@@ -82,24 +105,24 @@ public record ModelDirectory(Path root, Map<ModelVersion, Path> ditFiles, Path v
         } catch (IOException | RuntimeException e) {
             problems.add(VAE_CONFIG + ": " + e.getMessage());
         }
-        Path qwenDir = root.resolve(QWEN_DIR);
         Path tokenizer = qwenDir.resolve("tokenizer.json");
         if (!Files.isDirectory(qwenDir)) {
-            problems.add(QWEN_DIR + "/ is missing (Qwen2.5-VL-7B-Instruct with config.json, tokenizer.json, weights)");
+            problems.add(qwenLabel + "/ is missing (Qwen2.5-VL-7B-Instruct with config.json, tokenizer.json, weights;"
+                    + " or give its directory with --qwen-dir / worker.engine.qwen-dir)");
         } else {
             try {
                 qwen = Qwen25VLConfig.fromJson(qwenDir.resolve("config.json"));
             } catch (IOException | RuntimeException e) {
-                problems.add(QWEN_DIR + "/config.json: " + e.getMessage());
+                problems.add(qwenLabel + "/config.json: " + e.getMessage());
             }
             if (!Files.isRegularFile(tokenizer)) {
-                problems.add(QWEN_DIR + "/tokenizer.json is missing");
+                problems.add(qwenLabel + "/tokenizer.json is missing");
             }
             if (qwen != null) {
-                check(problems, QWEN_DIR, qwenDir, Qwen25VLModel.weightSpec(qwen), Qwen25VLModel.ignorableKeys(qwen));
+                check(problems, qwenLabel, qwenDir, Qwen25VLModel.weightSpec(qwen), Qwen25VLModel.ignorableKeys(qwen));
                 if (qwen.hiddenSize() != connector.inChannels()) {
                     problems.add("the connector takes " + connector.inChannels() + "-wide MLLM states but "
-                            + QWEN_DIR + " has hidden_size " + qwen.hiddenSize());
+                            + qwenLabel + " has hidden_size " + qwen.hiddenSize());
                 }
             }
         }
@@ -128,6 +151,45 @@ public record ModelDirectory(Path root, Map<ModelVersion, Path> ditFiles, Path v
             throw new InvalidModelDirectoryException(root, problems);
         }
         return new ModelDirectory(root, Map.copyOf(ditFiles), vae, qwenDir, tokenizer, dit, connector, ae, qwen);
+    }
+
+    /**
+     * Where the Qwen files are for a user-given directory: the directory itself when it has config.json;
+     * a Hugging Face cache entry's snapshot (refs/main, else its only snapshot); or, given the cache root
+     * (e.g. ~/.cache/huggingface/hub), the snapshot of {@value #QWEN_HF_CACHE_ENTRY} in it.
+     */
+    static Path resolveQwenDir(Path given, List<String> problems) {
+        if (Files.isRegularFile(given.resolve("config.json")) || !Files.isDirectory(given)) {
+            return given; // a plain directory, or a missing one (reported by the caller)
+        }
+        Path entry = Files.isDirectory(given.resolve(QWEN_HF_CACHE_ENTRY)) ? given.resolve(QWEN_HF_CACHE_ENTRY) : given;
+        Path snapshots = entry.resolve("snapshots");
+        if (!Files.isDirectory(snapshots)) {
+            return given; // no config.json and not a cache entry: the caller reports config.json missing
+        }
+        Path ref = entry.resolve("refs").resolve("main");
+        try {
+            if (Files.isRegularFile(ref)) {
+                Path snapshot = snapshots.resolve(Files.readString(ref).strip());
+                if (Files.isDirectory(snapshot)) {
+                    return snapshot;
+                }
+                problems.add(ref + " names snapshot " + snapshot.getFileName() + ", which is not in " + snapshots);
+                return snapshot;
+            }
+            List<Path> all;
+            try (var list = Files.list(snapshots)) {
+                all = list.filter(Files::isDirectory).sorted().toList();
+            }
+            if (all.size() == 1) {
+                return all.get(0);
+            }
+            problems.add(snapshots + " holds " + all.size() + " snapshots and " + ref
+                    + " is missing: give the snapshot directory itself");
+        } catch (IOException e) {
+            problems.add(entry + ": " + e.getMessage());
+        }
+        return given;
     }
 
     /** The DiT checkpoint of a version; a clear error if this directory does not have it. */

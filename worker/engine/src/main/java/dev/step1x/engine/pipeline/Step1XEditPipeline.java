@@ -71,7 +71,11 @@ public final class Step1XEditPipeline implements EditEngine {
 
     /** Checks the model directory (every problem at once) and loads the VAE and the MLLM; DiTs load on first use. */
     public static Step1XEditPipeline open(Path modelDir, EngineRuntime.Options options) throws IOException {
-        ModelDirectory dir = ModelDirectory.open(modelDir);
+        return open(ModelDirectory.open(modelDir), options);
+    }
+
+    /** Loads the VAE and the MLLM of a checked model directory; DiTs load on first use. */
+    public static Step1XEditPipeline open(ModelDirectory dir, EngineRuntime.Options options) throws IOException {
         EngineRuntime rt = EngineRuntime.start(options);
         return new Step1XEditPipeline(rt, dir, ModuleSource.checkpoints(rt, dir));
     }

@@ -9,6 +9,7 @@ import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.weights.Checkpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,5 +99,46 @@ class ModelDirectoryTest {
     @Test
     void notADirectory() {
         assertThatThrownBy(() -> ModelDirectory.open(tmp.resolve("nope"))).hasMessageContaining("not a directory");
+    }
+
+    @Test
+    void qwenCanLiveElsewhere() throws Exception {
+        Path models = copyOfDemo("split");
+        Path elsewhere = tmp.resolve("elsewhere-qwen");
+        Files.move(models.resolve(ModelDirectory.QWEN_DIR), elsewhere);
+        assertThatThrownBy(() -> ModelDirectory.open(models)).hasMessageContaining("Qwen2.5-VL-7B-Instruct/ is missing")
+                .hasMessageContaining("--qwen-dir");
+        ModelDirectory dir = ModelDirectory.open(models, elsewhere);
+        assertThat(dir.qwenDir()).isEqualTo(elsewhere);
+        assertThat(dir.tokenizerFile()).isEqualTo(elsewhere.resolve("tokenizer.json"));
+    }
+
+    /** The Hugging Face cache layout: snapshots/<rev>/ holds symlinks into blobs/, refs/main names the revision. */
+    @Test
+    void aHuggingFaceCacheEntryResolvesToItsSnapshot() throws Exception {
+        Path models = copyOfDemo("hf");
+        Path qwen = models.resolve(ModelDirectory.QWEN_DIR);
+        Path hub = tmp.resolve("hub");
+        Path entry = hub.resolve(ModelDirectory.QWEN_HF_CACHE_ENTRY);
+        Path snapshot = entry.resolve("snapshots").resolve("cafe0123");
+        Files.createDirectories(snapshot);
+        Files.createDirectories(entry.resolve("blobs"));
+        Files.createDirectories(entry.resolve("refs"));
+        Files.writeString(entry.resolve("refs").resolve("main"), "cafe0123\n");
+        try (var files = Files.list(qwen)) {
+            for (Path f : files.toList()) {
+                Path blob = entry.resolve("blobs").resolve("blob-" + f.getFileName());
+                Files.move(f, blob);
+                Files.createSymbolicLink(snapshot.resolve(f.getFileName()), blob);
+            }
+        }
+        Files.delete(qwen);
+        for (Path given : List.of(snapshot, entry, hub)) {
+            ModelDirectory dir = ModelDirectory.open(models, given);
+            assertThat(dir.qwenDir()).as("from %s", given).isEqualTo(snapshot);
+            assertThat(dir.qwenConfig().hiddenSize()).isEqualTo(dir.connectorConfig().inChannels());
+        }
+        Files.writeString(entry.resolve("refs").resolve("main"), "deadbeef");
+        assertThatThrownBy(() -> ModelDirectory.open(models, entry)).hasMessageContaining("names snapshot deadbeef");
     }
 }
