@@ -63,7 +63,7 @@ variable "system_node_instance_types" {
 }
 
 variable "gpu_instance_families" {
-  description = "EC2 instance families of the GPU NodePool. p5 (H100 80 GB) and p4d (A100 40 GB) / g6e (L40S 48 GB) differ a lot in what fits: see ANCHORS-serving.md §7."
+  description = "EC2 instance families of the GPU NodePool. p5 (H100 80 GB) and p4d (A100 40 GB) / g6e (L40S 48 GB) differ a lot in what fits: see the sizing table in README.md."
   type        = list(string)
   default     = ["p5", "p4d", "g6e"]
 

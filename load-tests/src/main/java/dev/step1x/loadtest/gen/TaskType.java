@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The 11 GEdit-Bench task types (their code keys) with the benchmark's per-language sample counts (606 per
- * language; ../shared/design/MODEL-step1x-edit.md section 10), used as the default instruction mix. The
+ * language), used as the default instruction mix. The
  * instructions are our own short examples of each type, in English and Chinese; text edits quote the text,
  * as the Step1X-Edit maintainers advise.
  */

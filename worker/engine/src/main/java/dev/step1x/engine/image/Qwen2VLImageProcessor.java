@@ -9,7 +9,7 @@ import java.util.Arrays;
 
 /**
  * The image side of transformers' slow (PIL) {@code Qwen2VLImageProcessor}, which Qwen2.5-VL reuses
- * (design {@code MODEL-qwen25vl.md} section 2.1), for a single image:
+ * (docs/model.md, "Image for Qwen"), for a single image:
  * <ol>
  *   <li>target size {@code (h', w') = smartResize(H, W, patch * merge, minPixels, maxPixels)};</li>
  *   <li>Pillow 8-bit BICUBIC resize to {@code w' x h'} ({@link PillowResize}; a copy when the size is unchanged);</li>

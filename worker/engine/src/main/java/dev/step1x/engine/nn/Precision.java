@@ -8,7 +8,7 @@ import java.util.Locale;
  * The engine's compute precisions and the one FP16 safeguard it needs.
  *
  * <p>The official code runs the DiT, connector and Qwen in bfloat16 on CUDA; DJL's PyTorch JNI cannot
- * hold bfloat16 tensors (STACK.md §1.3), so on a GPU the engine computes in float16 instead. FP16 keeps
+ * hold bfloat16 tensors (docs/stack.md, "BF16 kills the JVM"), so on a GPU the engine computes in float16 instead. FP16 keeps
  * 3 more mantissa bits than BF16 but its range ends at 65504: FLUX-style residual streams can exceed it,
  * so a residual stream is clamped to ±65504 after every block (as diffusers does for FLUX in float16),
  * turning an overflow into a saturated value rather than an inf that becomes NaN in the next norm.

@@ -27,7 +27,7 @@ class SamplingTest {
         }
     }
 
-    /** The values MODEL-step1x-edit.md §4 quotes for 28 steps (4 decimals). */
+    /** The official schedule's values for 28 steps (4 decimals). */
     @Test
     void scheduleMatchesThePublishedTwentyEightStepValues() {
         double[] l4096 = Sampling.schedule(28, 4096);

@@ -54,7 +54,7 @@ class Qwen25VLModelWeightSpecTest {
         Qwen25VLConfig c = Qwen25VLConfig.qwen25Vl7BInstruct();
         WeightSpec spec = Qwen25VLModel.weightSpec(c);
 
-        // MODEL-qwen25vl.md §6.2: text 2 + 28 * 12 = 338, visual 1 + 32 * 12 + 5 = 390; the hub file adds lm_head (729).
+        // text 2 + 28 * 12 = 338, visual 1 + 32 * 12 + 5 = 390; the hub file adds lm_head (729).
         assertThat(spec.shapes().keySet().stream().filter(k -> k.startsWith("model."))).hasSize(338);
         assertThat(spec.shapes().keySet().stream().filter(k -> k.startsWith("visual."))).hasSize(390);
         assertThat(spec.size()).isEqualTo(728);

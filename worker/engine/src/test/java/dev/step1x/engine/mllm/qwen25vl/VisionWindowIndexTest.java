@@ -10,7 +10,7 @@ import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Window order and attention segments (MODEL-qwen25vl.md §3.3) for several grids; the expectations are
+ * Window order and attention segments (112-pixel windows of 4×4 merged tokens) for several grids; the expectations are
  * worked out by hand from the algorithm (window 112 px = 4 merged tokens a side, merge 2, patch 14).
  */
 class VisionWindowIndexTest {
@@ -125,7 +125,7 @@ class VisionWindowIndexTest {
 
     @Test
     void specExample17x23MergedTokens() {
-        // MODEL-qwen25vl.md §3.3 item 7: 30 windows, 16,16,16,16,16,12 x 4 then 4,4,4,4,4,3 (merged tokens)
+        // 30 windows, 16,16,16,16,16,12 x 4 then 4,4,4,4,4,3 (merged tokens)
         VisionWindowIndex wi = index(new long[] {1, 34, 46});
         int[] cu = wi.cuWindowSeqlens();
         assertThat(cu).hasSize(31);
