@@ -69,8 +69,12 @@ public final class EngineRuntime {
 
     /** 1/32 of the free device memory, within [256 MiB, 2 GiB]. */
     static long gpuScoreBytes(java.lang.management.MemoryUsage gpu) {
-        long free = gpu.getMax() - gpu.getCommitted();
-        return Math.max(256L << 20, Math.min(2L << 30, free / 32));
+        return gpuScoreBytes(gpu.getMax() - gpu.getCommitted());
+    }
+
+    /** The attention score block a GPU with {@code freeBytes} free at start gets: 1/32, within [256 MiB, 2 GiB]. */
+    public static long gpuScoreBytes(long freeBytes) {
+        return Math.max(256L << 20, Math.min(2L << 30, freeBytes / 32));
     }
 
     public static EngineRuntime start(Options options) {
