@@ -132,6 +132,15 @@ class ImageFilesCorruptTest {
         byte[] damaged = jpeg.clone();
         System.arraycopy(garbage(200, 5), 0, damaged, jpeg.length / 3, 200);
         assertThat(messageOf(damaged)).contains("JPEG file").contains("corrupt");
+        // the same without any 0xFF byte, so the container walk sees no marker to trip over: only the decoder's
+        // warning ("Corrupt JPEG data: ...", which the JDK decoder does not treat as an error) shows the damage
+        byte[] noMarkers = jpeg.clone();
+        byte[] g = garbage(200, 5);
+        for (int i = 0; i < g.length; i++) {
+            noMarkers[jpeg.length / 3 + i] = (byte) (g[i] & 0x7F);
+        }
+        assertThat(ImageContainer.jpeg(noMarkers, true).problem()).isNull();
+        assertThat(messageOf(noMarkers)).contains("JPEG file is truncated or corrupt").contains("Corrupt JPEG data");
         // a valid header followed by garbage instead of image data
         byte[] garbage = TestImages.concat(Arrays.copyOf(jpeg, scan), garbage(4000, 7), new byte[] {(byte) 0xFF, (byte) 0xD9});
         assertThat(reasonOf(garbage, 1_000_000)).isEqualTo(Reason.CORRUPT);
