@@ -69,6 +69,29 @@ class ImageFilesPngTest {
         assertThat(rgb(img, 2, 0)).containsExactly(255, 255, 255);
     }
 
+    /** 1-, 2- and 4-bit grey (written here byte by byte) is scaled to 0..255 as Pillow does: 2-bit 1 is 85. */
+    @Test
+    void lowBitDepthGreyIsScaledToTheFullRange() throws Exception {
+        int[][] cases = {{1, 0b1000_0000, 255}, {2, 0b0100_0000, 85}, {4, 0b0111_0000, 119}};
+        for (int[] c : cases) {
+            byte[] ihdr = java.nio.ByteBuffer.allocate(13).putInt(2).putInt(1).put((byte) c[0]).put((byte) 0)
+                    .put((byte) 0).put((byte) 0).put((byte) 0).array();
+            // one row: filter type 0, then the first pixel in the top bits and 0 for the second
+            java.util.zip.Deflater d = new java.util.zip.Deflater();
+            d.setInput(new byte[] {0, (byte) c[1]});
+            d.finish();
+            byte[] z = new byte[64];
+            int n = d.deflate(z);
+            d.end();
+            byte[] png = TestImages.concat(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'},
+                    TestImages.pngChunk("IHDR", ihdr), TestImages.pngChunk("IDAT", java.util.Arrays.copyOf(z, n)),
+                    TestImages.pngChunk("IEND", new byte[0]));
+            RgbImage img = ImageFiles.decode(png, 100);
+            assertThat(rgb(img, 0, 0)).as("%d-bit", c[0]).containsExactly(c[2], c[2], c[2]);
+            assertThat(rgb(img, 1, 0)).as("%d-bit", c[0]).containsExactly(0, 0, 0);
+        }
+    }
+
     /** 8-bit grey is replicated as stored, not passed through AWT's linear-gamma grey conversion. */
     @Test
     void eightBitGreyWithAlphaIsReplicatedAndAlphaDropped() throws Exception {
