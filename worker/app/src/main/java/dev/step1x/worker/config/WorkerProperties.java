@@ -157,8 +157,8 @@ public class WorkerProperties {
         private long maxInputBytes = 32L * 1024 * 1024;
         /** Largest width x height, read from the image header before decoding (default 4096²). */
         private long maxPixels = 4096L * 4096;
-        /** Accepted input formats: png, jpeg. */
-        private List<String> allowedFormats = new ArrayList<>(List.of("png", "jpeg"));
+        /** Accepted input formats: png, jpeg, webp (the request contract promises all three). */
+        private List<String> allowedFormats = new ArrayList<>(List.of("png", "jpeg", "webp"));
 
         public long getMaxInputBytes() { return maxInputBytes; }
         public void setMaxInputBytes(long maxInputBytes) { this.maxInputBytes = maxInputBytes; }

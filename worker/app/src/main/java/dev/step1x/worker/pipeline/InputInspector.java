@@ -10,9 +10,12 @@ import java.util.stream.Collectors;
 
 /**
  * Checks an input before spending memory on it: the format from the magic bytes against the allow-list,
- * the dimensions from the image header (ImageIO reader metadata, nothing decoded) against the pixel limit,
- * and only then a full decode to 8-bit RGB. A pixel bomb (a small file declaring a huge image) is rejected
- * without being decoded.
+ * the dimensions from the image header (nothing decoded; the size as displayed, after the EXIF orientation)
+ * against the pixel limit, and only then a full decode to 8-bit sRGB through {@link ImageFiles#decode}, the
+ * engine's one decoding path. A pixel bomb (a small file declaring a huge image) is rejected without being
+ * decoded with {@link ErrorCode#TOO_MANY_PIXELS}; anything that is not a decodable PNG, JPEG or still WebP,
+ * including a truncated or corrupt file of an accepted format, with {@link ErrorCode#UNSUPPORTED_FORMAT} and
+ * the engine's message naming the problem.
  */
 public final class InputInspector {
 
@@ -25,8 +28,9 @@ public final class InputInspector {
                 .map(s -> switch (s) {
                     case "png" -> ImageFiles.Format.PNG;
                     case "jpeg", "jpg" -> ImageFiles.Format.JPEG;
+                    case "webp" -> ImageFiles.Format.WEBP;
                     default -> throw new IllegalArgumentException("worker.limits.allowed-formats: unknown format '" + s
-                            + "' (png, jpeg)");
+                            + "' (png, jpeg, webp)");
                 })
                 .collect(Collectors.toUnmodifiableSet());
         this.maxPixels = limits.getMaxPixels();
@@ -41,8 +45,8 @@ public final class InputInspector {
             throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, e.getMessage());
         }
         if (!allowed.contains(probe.format())) {
-            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, probe.format() + " inputs are not accepted by this "
-                    + "worker (allowed: " + allowed + ")");
+            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, probe.format().label() + " inputs are not accepted by "
+                    + "this worker (allowed: " + allowed.stream().map(ImageFiles.Format::label).sorted().toList() + ")");
         }
         if (probe.width() < 1 || probe.height() < 1) {
             throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, "the image header declares no pixels");
@@ -50,16 +54,19 @@ public final class InputInspector {
         if (probe.pixels() > maxPixels) {
             throw new RequestFailure(ErrorCode.TOO_MANY_PIXELS, String.format(Locale.ROOT,
                     "the %s header declares %dx%d = %,d pixels, more than the limit of %,d (not decoded)",
-                    probe.format(), probe.width(), probe.height(), probe.pixels(), maxPixels));
+                    probe.format().label(), probe.width(), probe.height(), probe.pixels(), maxPixels));
         }
         try {
             return ImageFiles.decode(bytes, maxPixels);
         } catch (ImageFiles.ImageRejectedException e) {
+            // CORRUPT (truncated or damaged data) and UNSUPPORTED_FORMAT (e.g. an animated WebP) are both
+            // "not a decodable PNG, JPEG or WebP image" for the contract; the message says which
             ErrorCode code = e.reason() == ImageFiles.ImageRejectedException.Reason.TOO_MANY_PIXELS
                     ? ErrorCode.TOO_MANY_PIXELS : ErrorCode.UNSUPPORTED_FORMAT;
             throw new RequestFailure(code, e.getMessage());
         } catch (RuntimeException | OutOfMemoryError e) {
-            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, "cannot decode the " + probe.format() + " image: " + e);
+            throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, "cannot decode the " + probe.format().label()
+                    + " image: " + e);
         }
     }
 }

@@ -61,6 +61,9 @@ class WorkerIT {
         ItEnvironment.put(ItEnvironment.INPUTS, "in/bomb.png", Images.pngBomb(30_000, 30_000));
         ItEnvironment.put(ItEnvironment.INPUTS, "in/corrupt.png", Images.corruptPng());
         ItEnvironment.put(ItEnvironment.INPUTS, "in/image.gif", Images.gif());
+        ItEnvironment.put(ItEnvironment.INPUTS, "in/oriented.webp", Images.sample(Images.ORIENTED_WEBP));
+        byte[] portrait = Images.sample(Images.PORTRAIT_JPEG);
+        ItEnvironment.put(ItEnvironment.INPUTS, "in/truncated.jpg", java.util.Arrays.copyOf(portrait, portrait.length / 2));
         ItEnvironment.put(ItEnvironment.INPUTS, "in/huge.png", new byte[300_000]);
         worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
                 "worker.id=worker-it-1",
@@ -160,6 +163,8 @@ class WorkerIT {
                         ErrorCode.UNSUPPORTED_FORMAT, ResultStatus.FAILED),
                 new Case("bad-gif", Requests.edit("bad-gif", "in/image.gif", "x", 512), Map.of(),
                         ErrorCode.UNSUPPORTED_FORMAT, ResultStatus.FAILED),
+                new Case("bad-truncated", Requests.edit("bad-truncated", "in/truncated.jpg", "x", 512), Map.of(),
+                        ErrorCode.UNSUPPORTED_FORMAT, ResultStatus.FAILED),
                 new Case("bad-bomb", Requests.edit("bad-bomb", "in/bomb.png", "x", 512), Map.of(),
                         ErrorCode.TOO_MANY_PIXELS, ResultStatus.FAILED),
                 new Case("bad-too-large", Requests.edit("bad-too-large", "in/huge.png", "x", 512), Map.of(),
@@ -191,6 +196,7 @@ class WorkerIT {
         assertThat(byId.get("bad-missing").error().message()).contains("instruction");
         assertThat(byId.get("bad-version").error().message()).contains("schemaVersion");
         assertThat(byId.get("bad-bomb").error().message()).contains("not decoded");
+        assertThat(byId.get("bad-truncated").error().message()).contains("JPEG file is truncated");
         for (String ok : valid) {
             assertThat(byId.get(ok).status()).as(ok).isEqualTo(ResultStatus.SUCCEEDED);
         }
@@ -207,6 +213,18 @@ class WorkerIT {
         assertThat(ItEnvironment.header(junk, Headers.DLQ_REASON)).isNotBlank();
         assertThat(ItEnvironment.header(junk, Headers.ORIGINAL_TOPIC)).isEqualTo(topics.requests());
         assertThat(ItEnvironment.header(junk, Headers.ORIGINAL_OFFSET)).isNotBlank();
+    }
+
+    /** A WebP input with EXIF orientation 6 (stored 32x16) is edited as displayed: the output is 16x32. */
+    @Test
+    void webpInputIsEditedInItsDisplayedOrientation() throws Exception {
+        ItEnvironment.send(producer, topics.requests(), "webp-1",
+                Requests.edit("webp-1", "in/oriented.webp", "make it blue", 512), Map.of());
+        await().atMost(Duration.ofSeconds(30)).until(() -> results.results().containsKey("webp-1"));
+        EditResult r = results.firstResults().get("webp-1");
+        assertThat(r.status()).as(String.valueOf(r.error())).isEqualTo(ResultStatus.SUCCEEDED);
+        assertThat(r.output().width()).isEqualTo(16);
+        assertThat(r.output().height()).isEqualTo(32);
     }
 
     @Test

@@ -14,6 +14,10 @@ public final class Images {
     public static final String LANDSCAPE_PNG = "samples/house-landscape-320x240.png";
     public static final String PORTRAIT_JPEG = "samples/night-portrait-240x360.jpg";
     public static final String SQUARE_PNG = "samples/house-square-256.png";
+    /** A 48x32 lossless WebP (libwebp's cwebp; pattern R = 5x, G = 7y, B = 3x + 5y, mod 256). */
+    public static final String LOSSLESS_WEBP = "images/lossless-48x32.webp";
+    /** A 32x16 lossless WebP with EXIF orientation 6: displayed 16x32. */
+    public static final String ORIENTED_WEBP = "images/orientation-6-32x16.webp";
 
     private Images() {}
 

@@ -47,7 +47,7 @@ public final class Step1xEditCli {
               demo-model  write a tiny demo model in the official layout (random weights: meaningless pictures)
                          --out DIR     where to write it   --tokenizer FILE  Qwen tokenizer.json (default: the npm one)
                          --size tiny|small   tiny = the parity configuration, small = the bench's (default tiny)
-              edit     edit one image
+              edit     edit one image (IN: PNG, JPEG or WebP, edited as displayed: EXIF orientation applied)
                          --model DIR --image IN --instruction TEXT --out OUT.png|.jpg
                          [--negative TEXT] [--size-level 512] [--steps 28] [--guidance 6.0] [--seed N]
                          [--version v1.1|v1.0] [--max-pixels 50000000]

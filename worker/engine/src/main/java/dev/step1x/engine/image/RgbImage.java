@@ -12,12 +12,10 @@ import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import javax.imageio.ImageIO;
 
 /**
  * An 8-bit RGB image, the equivalent of a Pillow image of mode {@code "RGB"}: {@code width x height}
@@ -78,32 +76,34 @@ public record RgbImage(int width, int height, byte[] data) {
 
     // ---------------------------------------------------------------- AWT / files
 
-    /** Decodes a PNG/JPEG/... with ImageIO and converts it like Pillow's {@code convert("RGB")}. */
+    /**
+     * Decodes a PNG, JPEG or WebP file through {@link ImageFiles#decode(byte[], long)}, the engine's one
+     * decoding path (format from the magic bytes, truncated files refused, ICC profiles applied, EXIF
+     * orientation applied), with no pixel limit beyond what an {@code RgbImage} can hold.
+     *
+     * @throws ImageFiles.ImageRejectedException when the file is not an image the engine accepts; the message
+     *     starts with the path
+     */
     public static RgbImage read(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            BufferedImage img = ImageIO.read(in);
-            if (img == null) {
-                throw new IOException(file + ": no ImageIO reader for this format");
-            }
-            return fromBufferedImage(img);
-        }
+        return ImageFiles.read(file, ImageFiles.MAX_RGB_PIXELS);
     }
 
     /** Writes a PNG (lossless). */
     public void writePng(Path file) throws IOException {
-        if (!ImageIO.write(toBufferedImage(), "png", file.toFile())) {
-            throw new IOException("no ImageIO PNG writer");
-        }
+        Files.write(file, ImageFiles.encode(this, ImageFiles.Format.PNG, 0));
     }
 
     /**
-     * Converts like Pillow's {@code convert("RGB")}: alpha is dropped (not composited), grey is
-     * replicated to R = G = B, and an embedded colour profile is ignored. Images with a component
-     * colour model (RGB of any profile, 8 or 16 bits; 8-bit grey) are read sample by sample, 16-bit
-     * samples keeping their high byte as Pillow does for 16-bit RGB PNGs (AWT's {@code getRGB} would
-     * convert profiles and pass grey through a linear-gamma conversion); anything else (palettes,
-     * packed ints) goes through {@code getRGB}, which is exact for those. JPEG decoding itself is
-     * ImageIO's and is not promised to equal libjpeg's byte for byte.
+     * Converts like Pillow's {@code convert("RGB")}: alpha is dropped (not composited onto a background: the
+     * colour stored under a transparent pixel is kept), grey is replicated to R = G = B, palettes are expanded,
+     * and the colour profile of the image's colour model is ignored (samples are taken as they are; decoding
+     * through {@link ImageFiles} applies embedded profiles). Images with a component colour model (RGB or grey,
+     * 8 or 16 bits, with or without alpha) are read sample by sample; 16-bit samples keep their high byte, as
+     * Pillow does for 16-bit RGB PNGs. For 16-bit grey this deliberately differs from Pillow, whose
+     * {@code "I;16"} to {@code "RGB"} conversion clips every value above 255 to white. AWT's {@code getRGB}
+     * would pass profiles and grey (a linear-gamma colour space) through a colour conversion, so it is only
+     * used for everything else (palettes, packed ints), where it is exact. JPEG decoding itself is not
+     * promised to equal libjpeg's byte for byte.
      */
     public static RgbImage fromBufferedImage(BufferedImage img) {
         int w = img.getWidth();
@@ -132,13 +132,14 @@ public record RgbImage(int width, int height, byte[] data) {
                     d[o++] = (byte) (row[s + 2] >> shift);
                 }
             }
-        } else if (component8 && csType == ColorSpace.TYPE_GRAY && bands <= 2) {
+        } else if ((component8 || component16) && csType == ColorSpace.TYPE_GRAY && bands <= 2) {
+            int shift = component16 ? 8 : 0;
             int[] row = new int[w * bands];
             for (int y = 0; y < h; y++) {
                 raster.getPixels(0, y, w, 1, row);
                 int o = y * w * CHANNELS;
                 for (int x = 0; x < w; x++) {
-                    byte v = (byte) row[x * bands];
+                    byte v = (byte) (row[x * bands] >> shift);
                     d[o++] = v;
                     d[o++] = v;
                     d[o++] = v;

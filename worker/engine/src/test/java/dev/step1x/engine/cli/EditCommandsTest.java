@@ -87,6 +87,12 @@ class EditCommandsTest {
         assertThat(corrupt.code()).isEqualTo(2);
         assertThat(corrupt.err()).contains("cut.png");
 
+        byte[] jpeg = ImageFiles.encode(ImageFiles.decode(png, 10_000), ImageFiles.Format.JPEG, 90);
+        Path half = Files.write(tmp.resolve("half.jpg"), java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
+        Result truncated = run(edit("--image", half.toString()));
+        assertThat(truncated.code()).isEqualTo(2);
+        assertThat(truncated.err()).contains("half.jpg").contains("JPEG file is truncated");
+
         byte[] bomb = png.clone();
         ByteBuffer.wrap(bomb).putInt(16, 90_000).putInt(20, 90_000);
         CRC32 crc = new CRC32();

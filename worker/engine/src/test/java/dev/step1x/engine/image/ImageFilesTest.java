@@ -5,10 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.step1x.engine.image.ImageFiles.ImageRejectedException;
 import dev.step1x.engine.image.ImageFiles.ImageRejectedException.Reason;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImageFilesTest {
 
@@ -54,13 +60,65 @@ class ImageFilesTest {
     void unsupportedAndCorruptInputsHaveTheirOwnReasons() throws Exception {
         byte[] gif = "GIF89a....".getBytes();
         assertThatThrownBy(() -> ImageFiles.probe(gif)).hasMessageContaining("GIF")
+                .hasMessageContaining("PNG, JPEG and WebP are accepted")
                 .satisfies(e -> assertThat(((ImageRejectedException) e).reason()).isEqualTo(Reason.UNSUPPORTED_FORMAT));
-        byte[] webp = "RIFF\0\0\0\0WEBPVP8 ".getBytes();
-        assertThatThrownBy(() -> ImageFiles.probe(webp)).hasMessageContaining("WebP");
+        assertThatThrownBy(() -> ImageFiles.probe("BM......".getBytes())).hasMessageContaining("BMP");
+        assertThatThrownBy(() -> ImageFiles.probe("\0\0\0\u0018ftypheic....".getBytes())).hasMessageContaining("HEIF");
         assertThatThrownBy(() -> ImageFiles.probe(new byte[0])).hasMessageContaining("empty file");
+        // a WebP signature with nothing behind it is a WebP, and a corrupt one
+        byte[] webp = "RIFF\0\0\0\0WEBPVP8 ".getBytes();
+        assertThatThrownBy(() -> ImageFiles.decode(webp, 10_000)).hasMessageContaining("WebP")
+                .satisfies(e -> assertThat(((ImageRejectedException) e).reason()).isEqualTo(Reason.CORRUPT));
         byte[] png = ImageFiles.encode(gradient(20, 20), ImageFiles.Format.PNG, 0);
         byte[] cut = Arrays.copyOf(png, 40);
         assertThatThrownBy(() -> ImageFiles.decode(cut, 10_000))
                 .satisfies(e -> assertThat(((ImageRejectedException) e).reason()).isEqualTo(Reason.CORRUPT));
+    }
+
+    @Test
+    void webpIsAnInputFormatOnly() {
+        assertThat(ImageFiles.Format.WEBP.contentType()).isEqualTo("image/webp");
+        assertThatThrownBy(() -> ImageFiles.encode(gradient(2, 2), ImageFiles.Format.WEBP, 90))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A path goes through the same decoding, and a refusal names the file. */
+    @Test
+    void filesAreReadThroughTheSamePath(@TempDir Path dir) throws Exception {
+        RgbImage img = gradient(9, 4);
+        Path ok = Files.write(dir.resolve("ok.png"), ImageFiles.encode(img, ImageFiles.Format.PNG, 0));
+        assertThat(RgbImage.read(ok)).isEqualTo(img);
+        byte[] jpeg = ImageFiles.encode(img, ImageFiles.Format.JPEG, 90);
+        Path cut = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length - 20));
+        assertThatThrownBy(() -> RgbImage.read(cut)).isInstanceOf(ImageRejectedException.class)
+                .hasMessageStartingWith(cut.toString()).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> ImageFiles.read(ok, 35)).hasMessageContaining("more than the limit of 35");
+    }
+
+    /**
+     * ImageIO's disk cache is off once the class is loaded, and decoding and encoding do not depend on it: with
+     * the cache switched back on and pointed at a directory that no longer exists, an ImageIO stream that used
+     * the cache could not be created, yet decode and encode work.
+     */
+    @Test
+    void noDiskCache(@TempDir Path dir) throws Exception {
+        byte[] png = ImageFiles.encode(gradient(8, 8), ImageFiles.Format.PNG, 0);
+        assertThat(ImageIO.getUseCache()).isFalse();
+        Path gone = Files.createDirectory(dir.resolve("cache"));
+        ImageIO.setCacheDirectory(gone.toFile());
+        ImageIO.setUseCache(true);
+        try {
+            Files.delete(gone);
+            assertThatThrownBy(() -> ImageIO.createImageInputStream(new ByteArrayInputStream(png)))
+                    .as("the trap works: a cached stream cannot be made")
+                    .isInstanceOfAny(IOException.class, IllegalArgumentException.class);
+            assertThat(ImageFiles.decode(png, 100)).isEqualTo(gradient(8, 8));
+            assertThat(ImageFiles.decode(TestImages.resource("lossless-48x32.webp"), 10_000).width()).isEqualTo(48);
+            assertThat(ImageFiles.decode(ImageFiles.encode(gradient(8, 8), ImageFiles.Format.JPEG, 90), 100).width())
+                    .isEqualTo(8);
+        } finally {
+            ImageIO.setUseCache(false);
+            ImageIO.setCacheDirectory(null);
+        }
     }
 }
