@@ -28,33 +28,26 @@ import java.util.function.Supplier;
 
 /**
  * {@code step1x-edit bench}: milliseconds per component at float32 on random weights keyed like the
- * official checkpoints, for the configurations of ../shared/bench/configs.json ("tiny" = the parity
- * configuration, "small" = big enough for matmuls to dominate), next to the official code's CPU times
- * on these machines, and the DiT forward as a multiple of its GEMM floor (FLOPs / GEMM rate measured
- * in the same run). Not a test: machines are noisy, so the GEMM rate is always printed beside.
+ * official checkpoints, for the configurations of a JSON file ({@code worker/engine/bench/configs.json} by
+ * default: "tiny" = the parity configuration, "small" = big enough for matmuls to dominate), the DiT forward
+ * as a multiple of its GEMM floor (FLOPs / GEMM rate measured in the same run), and beside them the official
+ * code's CPU times of {@code official-cpu-times.json}, each block labelled with the day and host it was
+ * measured on. Not a test: machines are noisy, so the GEMM rate is always printed beside.
  */
 final class Bench {
 
-    /** One benchmark configuration (field names follow ../shared/bench/configs.json). */
-    record Config(String name, String qwenConfigResource, Step1XParams dit, Qwen2ConnectorConfig connector,
-            AutoEncoderParams ae, int batch,
-            int latentH, int latentW, int txtLen, int[] txtValid, int encodeH, int encodeW, int decodeH, int decodeW,
-            double officialDitMs, double officialEncodeMs, double officialDecodeMs) {}
+    /**
+     * One benchmark configuration, read from the JSON file ({@link BenchConfigs}).
+     *
+     * @param qwen the Qwen2.5-VL config of the "qwen vision" and "qwen decoder" rows, null: no such rows
+     * @param batch DiT rows of the forward (a cond and an uncond row per request: even)
+     */
+    record Config(String name, Qwen25VLConfig qwen, Step1XParams dit, Qwen2ConnectorConfig connector,
+            AutoEncoderParams ae, int batch, int latentH, int latentW, int txtLen, int[] txtValid, int encodeH,
+            int encodeW, int decodeH, int decodeW) {}
 
-    static final Config TINY = new Config("tiny", "/dev/step1x/engine/demo/qwen_config.json",
-            new Step1XParams(64, 64, 768, 128, 64, 4.0, 2, 2, 2, List.of(8, 12, 12), 10000, true),
-            new Qwen2ConnectorConfig(40, 128, 2, 2, false),
-            new AutoEncoderParams(256, 3, 32, 3, List.of(1, 2, 4, 4), 1, 16, 0.3611, 0.1159),
-            2, 8, 12, 7, new int[] {7, 4}, 64, 96, 8, 12, 8.6, 10.2, 31.0);
-
-    static final Config SMALL = new Config("small", "/dev/step1x/engine/demo/small/qwen_config.json",
-            new Step1XParams(64, 64, 768, 512, 512, 4.0, 8, 4, 8, List.of(16, 24, 24), 10000, true),
-            new Qwen2ConnectorConfig(40, 512, 4, 2, false),
-            new AutoEncoderParams(256, 3, 64, 3, List.of(1, 2, 4, 4), 2, 16, 0.3611, 0.1159),
-            2, 64, 64, 64, new int[] {64, 24}, 256, 256, 32, 32, 9100, 480, 960);
-
-    private record Row(String config, String component, String shape, double medianMs, double minMs, double gflop,
-            double officialMs) {}
+    /** One timed component; {@code component} is the row label ("dit forward"), also the official file's key with '_'. */
+    record Row(String config, String component, String shape, double medianMs, double minMs, double gflop) {}
 
     private final EngineRuntime runtime;
     private final int iterations;
@@ -66,7 +59,8 @@ final class Bench {
         this.out = out;
     }
 
-    void run(List<Config> configs) {
+    /** Times every configuration and prints the table, then the official figures of each sitting (if any). */
+    void run(List<Config> configs, OfficialCpuTimes official) {
         double gemm = gemmGflops();
         out.printf(Locale.ROOT, "bench: %s; torch threads intra-op %d, inter-op %d; f32 GEMM 1024^3: %.1f GFLOP/s%n",
                 runtime.describe(), JniUtils.getNumThreads(), JniUtils.getNumInteropThreads(), gemm);
@@ -74,20 +68,19 @@ final class Bench {
         for (Config c : configs) {
             rows.addAll(bench(c));
         }
-        String fmt = "%-6s %-14s %-34s %11s %11s %9s %10s %12s %9s%n";
-        out.printf(Locale.ROOT, fmt, "config", "component", "shape", "median ms", "min ms", "GFLOP", "x floor",
-                "official ms", "vs off.");
+        String fmt = "%-6s %-14s %-34s %11s %11s %9s %10s%n";
+        out.printf(Locale.ROOT, fmt, "config", "component", "shape", "median ms", "min ms", "GFLOP", "x floor");
         for (Row r : rows) {
             String floor = r.gflop() > 0 ? String.format(Locale.ROOT, "%.2f", r.medianMs() / (r.gflop() / gemm * 1000))
                     : "-";
-            String official = r.officialMs() > 0 ? String.format(Locale.ROOT, "%.1f", r.officialMs()) : "-";
-            String ratio = r.officialMs() > 0 ? String.format(Locale.ROOT, "%.2fx", r.medianMs() / r.officialMs()) : "-";
             out.printf(Locale.ROOT, fmt, r.config(), r.component(), r.shape(), String.format(Locale.ROOT, "%.2f", r.medianMs()),
                     String.format(Locale.ROOT, "%.2f", r.minMs()), r.gflop() > 0 ? String.format(Locale.ROOT, "%.1f", r.gflop()) : "-",
-                    floor, official, ratio);
+                    floor);
         }
-        out.println("official ms: the official PyTorch code on these machines (../shared/bench/README.md); "
-                + "x floor = median / (GFLOP / GEMM rate)");
+        out.println("x floor = median / (GFLOP / GEMM rate of this run)");
+        if (official != null) {
+            official.print(rows, gemm, out);
+        }
     }
 
     private List<Row> bench(Config c) {
@@ -113,36 +106,31 @@ final class Bench {
             EmbedND.Rope pe = dit.rope(txtIds, imgIds);
             String ditShape = String.format(Locale.ROOT, "B=%d img %d+%d txt %d", b, target, target, c.txtLen());
 
-            rows.add(time(c, "connector", "B=" + b + " L=" + c.txtLen(), connectorGflop(c), 0,
+            rows.add(time(c, "connector", "B=" + b + " L=" + c.txtLen(), connectorGflop(c),
                     () -> connector.forward(llm, t, mask).txt()));
-            rows.add(time(c, "dit forward", ditShape, ditGflop(c), c.officialDitMs(),
-                    () -> dit.forward(img, pe, t, llm, t, mask, null)));
+            rows.add(time(c, "dit forward", ditShape, ditGflop(c), () -> dit.forward(img, pe, t, llm, t, mask, null)));
             NDArray image = m.randomUniform(-1f, 1f, new Shape(1, 3, c.encodeH(), c.encodeW()));
             NDArray latents = m.randomNormal(new Shape(1, c.ae().zChannels(), c.decodeH(), c.decodeW()));
-            rows.add(time(c, "vae encode", c.encodeH() + "x" + c.encodeW(), 0, c.officialEncodeMs(), () -> ae.encode(image)));
-            rows.add(time(c, "vae decode", c.decodeH() + "x" + c.decodeW() + " latents", 0, c.officialDecodeMs(),
-                    () -> ae.decode(latents)));
+            rows.add(time(c, "vae encode", c.encodeH() + "x" + c.encodeW(), 0, () -> ae.encode(image)));
+            rows.add(time(c, "vae decode", c.decodeH() + "x" + c.decodeW() + " latents", 0, () -> ae.decode(latents)));
             // one Euler step with CFG: b/2 requests, each a cond and an uncond row
             NDArray x = img.get(":{}, :{}", b / 2, target);
             NDArray ref = img.get(":{}, {}:", b / 2, target);
             float[] guidance = new float[b / 2];
             Arrays.fill(guidance, 6f);
-            rows.add(time(c, "sampler step", ditShape + " cfg", ditGflop(c), 0,
+            rows.add(time(c, "sampler step", ditShape + " cfg", ditGflop(c),
                     () -> Denoiser.denoise(x, ref, new double[] {0.8, 0.6}, guidance, ModelVersion.V1_1,
                             (in, tv, step) -> dit.forward(in, pe, tv, llm, tv, mask, null), null)));
-            rows.addAll(benchQwen(c, m));
+            if (c.qwen() != null) {
+                rows.addAll(benchQwen(c, m));
+            }
         }
         return rows;
     }
 
     /** Vision tower on a Step1X-size image (28x40 patches) and the decoder on a 520-token prompt. */
     private List<Row> benchQwen(Config c, NDManager m) {
-        Qwen25VLConfig cfg;
-        try (var in = Bench.class.getResourceAsStream(c.qwenConfigResource())) {
-            cfg = Qwen25VLConfig.fromJson(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        Qwen25VLConfig cfg = c.qwen();
         Qwen25VLModel qwen = new Qwen25VLModel(new RandomParams(m, DataType.FLOAT32), cfg);
         long[][] grid = {{1, 28, 40}};
         int patches = 28 * 40;
@@ -154,16 +142,16 @@ final class Bench {
         }
         NDArray input = m.create(ids, new Shape(1, promptLen));
         List<Row> rows = new ArrayList<>();
-        Row vision = time(c, "qwen vision", patches + " patches", 0, 0, () -> qwen.encodeImages(pixels, grid));
+        Row vision = time(c, "qwen vision", patches + " patches", 0, () -> qwen.encodeImages(pixels, grid));
         rows.add(vision);
-        Row decoder = time(c, "qwen decoder", promptLen + " tokens", 0, 0, () -> qwen.forward(input, null, null, null));
+        Row decoder = time(c, "qwen decoder", promptLen + " tokens", 0, () -> qwen.forward(input, null, null, null));
         rows.add(decoder);
         out.printf(Locale.ROOT, "%s qwen: vision %.0f patches/s, decoder %.0f tokens/s (prefill)%n", c.name(),
                 patches / (vision.medianMs() / 1000), promptLen / (decoder.medianMs() / 1000));
         return rows;
     }
 
-    private Row time(Config c, String component, String shape, double gflop, double officialMs, Supplier<NDArray> op) {
+    private Row time(Config c, String component, String shape, double gflop, Supplier<NDArray> op) {
         op.get().close(); // warm-up
         double[] ms = new double[iterations];
         for (int i = 0; i < iterations; i++) {
@@ -174,7 +162,7 @@ final class Bench {
             r.close();
         }
         Arrays.sort(ms);
-        return new Row(c.name(), component, shape, ms[iterations / 2], ms[0], gflop, officialMs);
+        return new Row(c.name(), component, shape, ms[iterations / 2], ms[0], gflop);
     }
 
     private static NDArray mask(NDManager m, int b, int len, int[] valid) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.pipeline.EditInput;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import java.util.zip.CRC32;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** demo-model then edit, as a user runs them, and every input error with its own message and exit code. */
 class EditCommandsTest {
@@ -110,13 +112,82 @@ class EditCommandsTest {
 
     @Test
     void badParametersAreUsageErrors() {
-        assertThat(run(edit("--instruction", "   ")).err()).contains("--instruction is empty");
-        assertThat(run(edit("--instruction", "x".repeat(2001))).err()).contains("longer than 2000");
-        assertThat(run(edit("--steps", "0")).err()).contains("--steps must be in 1..100");
-        assertThat(run(edit("--guidance", "30")).err()).contains("--guidance must be in");
-        assertThat(run(edit("--version", "v9")).err()).contains("--version");
-        assertThat(run(edit("--out", tmp.resolve("o.bmp").toString())).err()).contains("--out must end in .png");
-        assertThat(run(edit("--steps", "0")).code()).isEqualTo(2);
+        assertUsage(run(edit("--instruction", "   ")), "--instruction is empty");
+        assertUsage(run(edit("--instruction", "x".repeat(2001))), "longer than 2000");
+        assertUsage(run(edit("--steps", "0")), "--steps must be in 1..100, got 0");
+        assertUsage(run(edit("--guidance", "30")), "--guidance must be in 1.0..20.0, got 30.0");
+        assertUsage(run(edit("--guidance", "lots")), "'lots' is not a float");
+        assertUsage(run(edit("--size-level", "32")), "--size-level must be in 64..2048, got 32");
+        assertUsage(run(edit("--version", "v9")), "unknown Step1X-Edit version 'v9'");
+        assertUsage(run(edit("--out", tmp.resolve("o.bmp").toString())), "--out must end in .png");
+        assertUsage(run(edit("--format", "gif")), "expected one of [png, jpeg]");
+        assertUsage(run(edit("--format", "jpeg")), "--format jpeg does not match --out");
+        assertUsage(run(edit("--max-pixels", "0")), "--max-pixels must be in 1..");
+        assertUsage(run(edit("--colour", "red")), "Unknown options: '--colour', 'red'");
+    }
+
+    private static void assertUsage(Result r, String message) {
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains(message).contains("Usage: step1x-edit edit");
+    }
+
+    @Test
+    void theTwoFormsExcludeEachOtherAndEachNeedsAllItsOptions() {
+        Result both = run(edit("--input-dir", tmp.toString()));
+        assertUsage(both, "one image (--image, --instruction, --out) and a folder (--input-dir) are two forms of edit");
+        assertUsage(run("edit", "--model", model.toString()), "edit needs --image, --instruction and --out (one image)"
+                + " or --input-dir, --prompts and --output-dir (a folder)");
+        assertUsage(run("edit", "--model", model.toString(), "--image", image.toString(), "--out", "x.png"),
+                "--instruction is required with --image");
+        assertUsage(run("edit", "--model", model.toString(), "--input-dir", tmp.toString(), "--output-dir", "o"),
+                "--prompts is required with --input-dir");
+        assertUsage(run("edit", "--model", model.toString(), "--input-dir", tmp.toString(), "--prompts", "p.json",
+                "--output-dir", "o", "--batch", "0"), "--batch must be in 1..64, got 0");
+    }
+
+    @Test
+    void theDefaultSizeLevelIsTheEngineConstant1024() {
+        CommandLine cli = Step1xEditCli.commandLine(System.out, System.err);
+        cli.parseArgs("edit", "--model", "m", "--image", "i.png", "--instruction", "t", "--out", "o.png");
+        EditCommand edit = cli.getSubcommands().get("edit").getCommand();
+        assertThat(edit.sizeLevel).isEqualTo(EditInput.DEFAULT_SIZE_LEVEL).isEqualTo(1024);
+        cli = Step1xEditCli.commandLine(System.out, System.err);
+        cli.parseArgs("bench", "--model", "m");
+        BenchCommand bench = cli.getSubcommands().get("bench").getCommand();
+        assertThat(bench.sizeLevel).isEqualTo(EditInput.DEFAULT_SIZE_LEVEL);
+    }
+
+    @Test
+    void theQwenDirectoryMayLiveOutsideTheModelDirectory() throws Exception {
+        // the model directory without its Qwen2.5-VL-7B-Instruct/, and that directory as a Hugging Face cache entry
+        Path split = Files.createDirectories(tmp.resolve("split-model"));
+        try (var files = Files.list(model)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, split.resolve(f.getFileName()));
+            }
+        }
+        Path cache = tmp.resolve("hf-cache");
+        Path entry = cache.resolve("models--Qwen--Qwen2.5-VL-7B-Instruct");
+        Path snapshot = Files.createDirectories(entry.resolve("snapshots").resolve("0123abcd"));
+        Files.createDirectories(entry.resolve("refs"));
+        Files.writeString(entry.resolve("refs").resolve("main"), "0123abcd");
+        try (var files = Files.list(model.resolve("Qwen2.5-VL-7B-Instruct"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, snapshot.resolve(f.getFileName()));
+            }
+        }
+        Result without = run(edit("--model", split.toString()));
+        assertThat(without.code()).isEqualTo(2);
+        assertThat(without.err()).contains("Qwen2.5-VL-7B-Instruct/ is missing").contains("--qwen-dir");
+
+        Path out = tmp.resolve("split-out.png");
+        Result with = run(edit("--model", split.toString(), "--qwen-dir", cache.toString(), "--out", out.toString()));
+        assertThat(with.code()).as(with.err()).isZero();
+        assertThat(ImageFiles.probe(Files.readAllBytes(out))).isEqualTo(new ImageFiles.Probe(ImageFiles.Format.PNG, 70, 50));
+
+        Result wrong = run(edit("--model", split.toString(), "--qwen-dir", tmp.resolve("nowhere").toString()));
+        assertThat(wrong.code()).isEqualTo(2);
+        assertThat(wrong.err()).contains("nowhere");
     }
 
     @Test

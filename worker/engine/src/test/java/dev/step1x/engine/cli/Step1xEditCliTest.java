@@ -50,7 +50,7 @@ class Step1xEditCliTest {
         assertThat(unknownCase.err()).contains("no parity case [dit_forwrd]").contains("dit_forward");
         Result badDtype = run("parity", "--dir", dir, "--dtype", "bf16");
         assertThat(badDtype.code()).isEqualTo(2);
-        assertThat(badDtype.err()).contains("dtype 'bf16' is not one of: auto, fp32, fp16");
+        assertThat(badDtype.err()).contains("--dtype").contains("expected one of [auto, fp32, fp16]").contains("'bf16'");
     }
 
     @Test
@@ -64,19 +64,25 @@ class Step1xEditCliTest {
 
     @Test
     void usageErrorsExitTwoAndSayWhy() {
-        assertThat(run().code()).isEqualTo(2);
+        Result none = run();
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("Usage: step1x-edit").contains("Commands:");
         Result unknown = run("parity", "--frobnicate");
         assertThat(unknown.code()).isEqualTo(2);
-        assertThat(unknown.err()).contains("unknown option '--frobnicate'").contains("usage:");
+        assertThat(unknown.err()).contains("Unknown option: '--frobnicate'").contains("Usage: step1x-edit parity")
+                .contains("Try 'step1x-edit parity --help'");
         Result noValue = run("parity", "--dir");
-        assertThat(noValue.err()).contains("--dir needs a value");
+        assertThat(noValue.code()).isEqualTo(2);
+        assertThat(noValue.err()).contains("Missing required parameter for option '--dir'");
         Result badDevice = run("info", "--device", "tpu:0");
         assertThat(badDevice.code()).isEqualTo(2);
         assertThat(badDevice.err()).contains("device 'tpu:0'");
         Result noDir = run("parity", "--dir", "/nonexistent/parity");
         assertThat(noDir.code()).isEqualTo(2);
         assertThat(noDir.err()).contains("/nonexistent/parity does not exist");
-        assertThat(run("bake").err()).contains("unknown command 'bake'");
+        Result bake = run("bake");
+        assertThat(bake.code()).isEqualTo(2);
+        assertThat(bake.err()).contains("unknown command 'bake'");
         Result both = run("bench", "--full-size-random", "--model", "/tmp/x");
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).contains("--full-size-random and --model exclude each other");
@@ -84,7 +90,54 @@ class Step1xEditCliTest {
         assertThat(level.code()).isEqualTo(2);
         assertThat(level.err()).contains("--size-levels values must be in [64, 2048], got 10");
         Result batches = run("bench", "--full-size-random", "--batches", "1,two");
-        assertThat(batches.err()).contains("--batches needs integers like 1,2,4, got 'two'");
+        assertThat(batches.code()).isEqualTo(2);
+        assertThat(batches.err()).contains("--batches").contains("'two' is not an int");
+        Result wrongMode = run("bench", "--batches", "1,2");
+        assertThat(wrongMode.code()).isEqualTo(2);
+        assertThat(wrongMode.err()).contains("--batches does not apply to the component bench");
+        Result threads = run("info", "--threads", "0");
+        assertThat(threads.code()).isEqualTo(2);
+        assertThat(threads.err()).contains("--threads must be in 1..1024, got 0");
+        Result iterations = run("bench", "--iterations", "0");
+        assertThat(iterations.code()).isEqualTo(2);
+        assertThat(iterations.err()).contains("--iterations must be in 1..1000, got 0");
+        Result size = run("demo-model", "--out", "/tmp/x", "--size", "huge");
+        assertThat(size.code()).isEqualTo(2);
+        assertThat(size.err()).contains("--size").contains("expected one of [tiny, small]").contains("'huge'");
+        Result notANumber = run("bench", "--attention", "--heads", "many");
+        assertThat(notANumber.code()).isEqualTo(2);
+        assertThat(notANumber.err()).contains("--heads").contains("'many' is not an int");
+        Result twice = run("info", "--threads", "2", "--threads", "3");
+        assertThat(twice.code()).isEqualTo(2);
+        assertThat(twice.err()).contains("should be specified only once");
+        Result missing = run("demo-model");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("Missing required option: '--out=DIR'");
+    }
+
+    @Test
+    void everyCommandHasHelpOnStdoutWithExitZero() {
+        Result top = run("--help");
+        assertThat(top.code()).isZero();
+        assertThat(top.out()).contains("edit").contains("demo-model").contains("parity").contains("bench")
+                .contains("info").contains("Exit codes: 0 success, 1").contains("3 the engine or device is unavailable");
+        assertThat(run("help").out()).isEqualTo(top.out());
+        for (String command : List.of("edit", "demo-model", "parity", "bench", "info")) {
+            for (String flag : List.of("--help", "-h")) {
+                Result r = run(command, flag);
+                assertThat(r.code()).as(command + " " + flag).isZero();
+                assertThat(r.out()).as(command).contains("Usage: step1x-edit " + command).contains("--device")
+                        .contains("--dtype").contains("--threads").contains("--djl-cache").doesNotContain("shared/");
+                assertThat(r.err()).isEmpty();
+            }
+            assertThat(run("help", command).out()).isEqualTo(run(command, "--help").out());
+        }
+        assertThat(run("parity", "--help").out()).contains("--dir").contains("worker/engine/parity");
+        assertThat(run("edit", "--help").out()).contains("--qwen-dir").contains("--input-dir").contains("--prompts")
+                .contains("--output-dir").contains("--batch").contains("--format").contains("--qwen-offload")
+                .contains("(default: 1024, the value of the");
+        assertThat(run("bench", "--help").out()).contains("--configs").contains("--qwen-dir")
+                .contains("--full-size-random").contains("--attention").contains("--qwen-offload");
     }
 
     @Test
