@@ -414,7 +414,7 @@ public final class Submit implements Callable<Integer> {
                     md = producer.send(r).get();
                 } catch (ExecutionException e) {
                     throw new IllegalStateException("sending " + s.id() + " to " + topics.requests + " failed: "
-                            + e.getCause(), e.getCause());
+                            + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage(), e.getCause());
                 }
                 s.ackNanos()[0] = System.nanoTime();
                 out.printf("sent %s to %s-%d@%d%n", s.id(), md.topic(), md.partition(), md.offset());
