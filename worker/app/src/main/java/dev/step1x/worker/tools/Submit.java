@@ -235,7 +235,12 @@ public final class Submit implements Callable<Integer> {
             return 0;
         }
         long wait = waitSeconds != null ? waitSeconds : download != null ? DEFAULT_WAIT_SECONDS : 0;
-        S3Client client = uploadTarget != null || download != null ? s3.client(env, s3.awsProfile) : null;
+        S3Client client;
+        try {
+            client = uploadTarget != null || download != null ? s3.client(env, s3.awsProfile) : null;
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
         try {
             if (uploadTarget != null) {
                 put(client, uploadTarget);
@@ -412,6 +417,10 @@ public final class Submit implements Callable<Integer> {
                 RecordMetadata md;
                 try {
                     md = producer.send(r).get();
+                } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                    throw new IllegalStateException("sending " + s.id() + " to " + topics.requests + " failed: "
+                            + e.getMessage() + " (is --bootstrap reachable with these security settings, and does the "
+                            + "topic exist?)", e);
                 } catch (ExecutionException e) {
                     throw new IllegalStateException("sending " + s.id() + " to " + topics.requests + " failed: "
                             + e.getCause().getClass().getSimpleName() + ": " + e.getCause().getMessage(), e.getCause());
