@@ -10,109 +10,173 @@ import dev.step1x.loadtest.scenario.Scenarios;
 import dev.step1x.loadtest.scenario.Settings;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code bin/step1x-load --scenario NAME|all [--mode simulated|demo] ...}: starts a KRaft broker and S3Proxy
  * (child JVMs), runs the scenarios with workers in child JVMs, writes {@code load-tests/target/report/}
  * ({@code index.html}, {@code summary.json}), prints the summary table and, last,
- * {@code lost=N duplicated=N unanswered=N}. Exit status 0 only when all three are 0 and every scenario passed.
+ * {@code lost=N duplicated=N unanswered=N}. Exit status 0 only when all three are 0 and every scenario passed;
+ * 1 otherwise; 2 for a usage error (a missing or invalid option value, an unknown scenario).
  */
-public final class Main {
+@Command(name = "step1x-load", sortOptions = false, usageHelpAutoWidth = true,
+        synopsisHeading = "Usage:%n",
+        customSynopsis = {
+            "  bin/step1x-load --scenario NAME[,NAME...]|all [OPTIONS]",
+            "  bin/step1x-load --list"},
+        description = {
+            "",
+            "Load tests and fault injection against real child-JVM servers: a KRaft broker, S3Proxy and workers. "
+                    + "Prints the summary table and, last, lost=N duplicated=N unanswered=N.",
+            ""},
+        footer = {
+            "",
+            "Exit status: 0 when lost, duplicated and unanswered are all 0 and every scenario passed; 1 otherwise; "
+                    + "2 for a usage error.",
+            "Report: load-tests/target/report/index.html and summary.json (see load-tests/README.md)."})
+public final class Main implements Callable<Integer> {
 
-    static final String USAGE = """
-            usage: bin/step1x-load --scenario NAME[,NAME...]|all [options]
-              --mode simulated|demo   worker engine: the stand-in with H800-scaled costs (default) or the demo model
-              --profile NAME|FILE     request mix: a preset %s (default gedit) or a .properties file
-                                      (keys: base, sizes, aspects, steps, guidance, chinese-share, tasks, bad-share,
-                                      bad-kinds, jpeg-share, input-long-side; see load-tests/README.md)
-              --bad-share X           share of bad requests in the load scenarios (poison always uses 0.05)
-              --scale F               multiply every scenario's duration (default 1; 0.5 for a quick run)
-              --time-scale X          simulated device: fraction of the H800 seconds per edit (default %s)
-              --fixed-fraction F      simulated device: per-batch share of a request's cost (default %s)
-              --seed N                request-stream seed (default 7)
-              --report DIR            report directory (default load-tests/target/report)
-              --work DIR              broker/S3/worker files and logs (default load-tests/target/load-work/<time>)
-              --demo-model DIR        demo model (default .work/demo-model; written with bin/step1x-edit if missing)
-              --list                  list the scenarios
-            """.formatted(Profile.PRESETS, DeviceModel.DEFAULT_TIME_SCALE, DeviceModel.DEFAULT_FIXED_FRACTION);
+    static final String NAME = "step1x-load";
 
-    private Main() {}
+    @Option(names = "--scenario", paramLabel = "NAME[,NAME...]|all", description = "the scenarios to run (see --list)")
+    String scenarios;
 
-    public static void main(String[] args) {
-        System.exit(run(args, System.out));
+    @Option(names = "--mode", paramLabel = "simulated|demo", description = "worker engine: the stand-in with "
+            + "H800-scaled costs (default) or the demo model")
+    String mode = "simulated";
+
+    @Option(names = "--profile", paramLabel = "NAME|FILE", description = "request mix: a preset "
+            + "[gedit, ci, square-1024, square-512] (default gedit) or a .properties file (keys: base, sizes, aspects, steps, guidance, "
+            + "chinese-share, tasks, bad-share, bad-kinds, jpeg-share, input-long-side; see load-tests/README.md)")
+    String profileArg = "gedit";
+
+    @Option(names = "--bad-share", paramLabel = "X",
+            description = "share of bad requests in the load scenarios (poison always uses 0.05)")
+    Double badShare;
+
+    @Option(names = "--scale", paramLabel = "F",
+            description = "multiply every scenario's duration (default 1; 0.5 for a quick run)")
+    double scale = 1;
+
+    @Option(names = "--time-scale", paramLabel = "X",
+            description = "simulated device: fraction of the H800 seconds per edit (default "
+                    + DeviceModel.DEFAULT_TIME_SCALE + ")")
+    double timeScale = DeviceModel.DEFAULT_TIME_SCALE;
+
+    @Option(names = "--fixed-fraction", paramLabel = "F",
+            description = "simulated device: per-batch share of a request's cost (default "
+                    + DeviceModel.DEFAULT_FIXED_FRACTION + ")")
+    double fixed = DeviceModel.DEFAULT_FIXED_FRACTION;
+
+    @Option(names = "--seed", paramLabel = "N", description = "request-stream seed (default 7)")
+    long seed = 7;
+
+    @Option(names = "--report", paramLabel = "DIR", description = "report directory (default load-tests/target/report)")
+    Path report;
+
+    @Option(names = "--work", paramLabel = "DIR",
+            description = "broker/S3/worker files and logs (default load-tests/target/load-work/<time>)")
+    Path work;
+
+    @Option(names = "--demo-model", paramLabel = "DIR",
+            description = "demo model (default .work/demo-model; written with bin/step1x-edit if missing)")
+    Path demoModel;
+
+    @Option(names = "--list", description = "list the scenarios and exit")
+    boolean list;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
+
+    private final PrintStream out;
+
+    private Main(PrintStream out) {
+        this.out = out;
     }
 
-    /** Runs the command line; returns the exit status. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command line (progress, tables and usage errors on {@code out}); returns the exit status. */
     public static int run(String[] args, PrintStream out) {
-        String scenarios = null;
-        String mode = "simulated";
-        String profileArg = "gedit";
-        Double badShare = null;
-        Profile profile;
-        double scale = 1;
-        double timeScale = DeviceModel.DEFAULT_TIME_SCALE;
-        double fixed = DeviceModel.DEFAULT_FIXED_FRACTION;
-        long seed = 7;
-        Path repo = Classpaths.repo();
-        Path report = repo.resolve("load-tests/target/report");
-        Path work = null;
-        Path demoModel = repo.resolve(".work/demo-model");
+        return run(args, out, out);
+    }
+
+    /** Runs the command line; usage errors go to {@code err}. Returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
+        PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        CommandLine cmd = new CommandLine(new Main(out)).setOut(o).setErr(e);
+        cmd.setParameterExceptionHandler((ParameterException ex, String[] a) -> {
+            PrintWriter w = ex.getCommandLine().getErr();
+            w.println(NAME + ": " + ex.getMessage());
+            UnmatchedArgumentException.printSuggestions(ex, w);
+            w.println("Run 'bin/" + NAME + " --help' for the options.");
+            w.flush();
+            return 2;
+        });
         try {
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--scenario" -> scenarios = args[++i];
-                    case "--mode" -> mode = args[++i];
-                    case "--profile" -> profileArg = args[++i];
-                    case "--bad-share" -> badShare = Double.parseDouble(args[++i]);
-                    case "--scale" -> scale = Double.parseDouble(args[++i]);
-                    case "--time-scale" -> timeScale = Double.parseDouble(args[++i]);
-                    case "--fixed-fraction" -> fixed = Double.parseDouble(args[++i]);
-                    case "--seed" -> seed = Long.parseLong(args[++i]);
-                    case "--report" -> report = Path.of(args[++i]);
-                    case "--work" -> work = Path.of(args[++i]);
-                    case "--demo-model" -> demoModel = Path.of(args[++i]);
-                    case "--list" -> {
-                        for (Scenarios.Scenario s : Scenarios.all()) {
-                            out.printf("%-16s %-10s %s%n", s.name(), s.supports("simulated") && s.supports("demo")
-                                    ? "both" : s.supports("demo") ? "demo" : "simulated", s.description());
-                        }
-                        return 0;
-                    }
-                    case "-h", "--help" -> {
-                        out.print(USAGE);
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + a);
-                }
+            return cmd.execute(args);
+        } finally {
+            o.flush();
+            e.flush();
+        }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    @Override
+    public Integer call() {
+        if (list) {
+            for (Scenarios.Scenario s : Scenarios.all()) {
+                out.printf("%-16s %-10s %s%n", s.name(), s.supports("simulated") && s.supports("demo")
+                        ? "both" : s.supports("demo") ? "demo" : "simulated", s.description());
             }
-            if (scenarios == null) {
-                throw new IllegalArgumentException("--scenario is required");
-            }
-            if (!mode.equals("simulated") && !mode.equals("demo")) {
-                throw new IllegalArgumentException("--mode must be simulated or demo");
-            }
+            return 0;
+        }
+        if (scenarios == null) {
+            throw usage("--scenario is required (see --list)");
+        }
+        if (!mode.equals("simulated") && !mode.equals("demo")) {
+            throw usage("--mode must be simulated or demo, got '" + mode + "'");
+        }
+        if (scale <= 0 || timeScale <= 0 || fixed < 0 || fixed >= 1) {
+            throw usage("--scale and --time-scale must be > 0, --fixed-fraction in [0, 1)");
+        }
+        Profile profile;
+        try {
             profile = Profile.load(profileArg);
             if (badShare != null) {
                 profile = profile.withBadShare(badShare);
             }
-            if (scale <= 0 || timeScale <= 0 || fixed < 0 || fixed >= 1) {
-                throw new IllegalArgumentException("--scale and --time-scale must be > 0, --fixed-fraction in [0, 1)");
-            }
-        } catch (RuntimeException e) {
-            out.println("step1x-load: " + e.getMessage());
-            out.print(USAGE);
-            return 2;
+        } catch (IllegalArgumentException e) {
+            throw usage("--profile " + profileArg + (badShare != null ? " --bad-share " + badShare : "") + ": "
+                    + e.getMessage());
         }
         List<Scenarios.Scenario> chosen = new ArrayList<>();
         for (String name : scenarios.split(",")) {
-            if (name.equals("all")) {
+            if (name.trim().equals("all")) {
                 for (Scenarios.Scenario s : Scenarios.all()) {
                     if (s.supports(mode)) {
                         chosen.add(s);
@@ -122,24 +186,23 @@ public final class Main {
             }
             Scenarios.Scenario s = Scenarios.byName(name.trim()).orElse(null);
             if (s == null) {
-                out.println("step1x-load: unknown scenario '" + name + "' (see --list)");
-                return 2;
+                throw usage("unknown scenario '" + name + "' (see --list)");
             }
             if (!s.supports(mode)) {
-                out.println("step1x-load: scenario " + name + " does not run in " + mode + " mode (see --list)");
-                return 2;
+                throw usage("scenario " + name + " does not run in " + mode + " mode (see --list)");
             }
             chosen.add(s);
         }
-        if (work == null) {
-            work = repo.resolve("load-tests/target/load-work/"
-                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                    + ProcessHandle.current().pid());
-        }
-        if (mode.equals("demo") && !ensureDemoModel(repo, demoModel, out)) {
+        Path repo = Classpaths.repo();
+        Path reportDir = report != null ? report : repo.resolve("load-tests/target/report");
+        Path demoDir = demoModel != null ? demoModel : repo.resolve(".work/demo-model");
+        Path workDir = work != null ? work : repo.resolve("load-tests/target/load-work/"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + ProcessHandle.current().pid());
+        if (mode.equals("demo") && !ensureDemoModel(repo, demoDir, out)) {
             return 2;
         }
-        Settings settings = new Settings(mode, profile, scale, timeScale, fixed, seed, work, report, demoModel);
+        Settings settings = new Settings(mode, profile, scale, timeScale, fixed, seed, workDir, reportDir, demoDir);
         return runScenarios(settings, chosen, out);
     }
 
