@@ -83,6 +83,8 @@ class DeploymentFilesTest {
         props.put("worker.lifecycle.drain-grace",
                 (integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")) + "s");
         props.put("worker.kafka.static-membership", "true"); // the chart adds it with kafka.staticMembership
+        // the weights volume is the model directory (templates/configmap.yaml); config wins over it
+        props.putIfAbsent("worker.engine.model-dir", String.valueOf(map(v, "model").get("mountPath")));
         return props;
     }
 
@@ -111,7 +113,12 @@ class DeploymentFilesTest {
                 .orElseThrow(IllegalStateException::new);
 
         Map<String, Object> shutdown = map(values(), "shutdown");
-        assertThat(bound.getEngine().getMode()).isEqualTo(worker.get("worker.engine.mode"));
+        assertThat(bound.getEngine().getMode()).isEqualTo(worker.get("worker.engine.mode")).isEqualTo("model");
+        // model mode needs a model directory: the chart points it at the weights volume
+        assertThat(bound.getEngine().getModelDir()).isEqualTo(map(values(), "model").get("mountPath"))
+                .isEqualTo("/models");
+        assertThat(bound.getEngine().getQwenDir()).as("unset by default: Qwen inside the model directory").isNull();
+        assertThat(dev.step1x.worker.engine.EngineFactory.simulatedRequested(bound.getEngine())).isFalse();
         assertThat(bound.getEngine().getDevice()).isEqualTo("gpu");
         assertThat(bound.getEngine().getModelVersions()).containsExactly("v1.1");
         assertThat(bound.getBatching().getMaxBatchRows()).isEqualTo(Integer.parseInt(worker.get("worker.batching.max-batch-rows")));
