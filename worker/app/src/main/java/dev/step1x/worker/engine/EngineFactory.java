@@ -88,6 +88,13 @@ public final class EngineFactory {
                     + " (and " + ModelDirectory.QWEN_DIR + "/, or set " + QWEN_DIR + "), or set " + MODE
                     + "=simulated for the stand-in engine (tests and demos only: its outputs are not edits).");
         }
+        try {
+            EngineRuntime.parsePrecision(cfg.getDtype(), EngineRuntime.parseDevice(cfg.getDevice()));
+        } catch (IllegalArgumentException e) {
+            throw new EngineConfigurationException("worker.engine.device=" + cfg.getDevice() + ", worker.engine.dtype="
+                    + cfg.getDtype() + ": " + e.getMessage(),
+                    "Set worker.engine.device to cpu, gpu or gpu:N and worker.engine.dtype to auto, fp32 or fp16.", e);
+        }
         Path root = Path.of(cfg.getModelDir().trim());
         Path qwen = blank(cfg.getQwenDir()) ? null : Path.of(cfg.getQwenDir().trim());
         ModelDirectory dir;

@@ -66,6 +66,17 @@ class EngineFactoryTest {
     }
 
     @Test
+    void deviceAndDtypeAreCheckedAtStart() {
+        WorkerProperties.Engine e = engine(null, tmp.toString());
+        e.setDevice("cuda");
+        assertThatThrownBy(() -> EngineFactory.check(e)).isInstanceOf(EngineConfigurationException.class)
+                .hasMessageContaining("worker.engine.device=cuda").hasMessageContaining("cpu, gpu, gpu:N");
+        e.setDevice("gpu:1");
+        e.setDtype("bf16");
+        assertThatThrownBy(() -> EngineFactory.check(e)).hasMessageContaining("dtype 'bf16' is not one of");
+    }
+
+    @Test
     void aMissingModelDirectoryIsReportedWithTheProperty() {
         Path missing = tmp.resolve("nowhere");
         assertThatThrownBy(() -> EngineFactory.check(engine(null, missing.toString())))
