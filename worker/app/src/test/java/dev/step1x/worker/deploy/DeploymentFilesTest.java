@@ -130,6 +130,30 @@ class DeploymentFilesTest {
                 integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")));
     }
 
+    /** The worker refuses to start in model mode without a model directory: the images must give it one. */
+    @Test
+    void theImagesEnvironmentBindsTheEngineSettings() throws IOException {
+        for (String image : List.of("Dockerfile", "Dockerfile.cpu")) {
+            String df = Files.readString(REPO.resolve("infra/image/" + image));
+            Map<String, Object> env = new LinkedHashMap<>();
+            Matcher m = Pattern.compile("\\b(WORKER_ENGINE_[A-Z_]+)=(\\S+)").matcher(df);
+            while (m.find()) {
+                env.put(m.group(1), m.group(2));
+            }
+            assertThat(env).as(image).containsKeys("WORKER_ENGINE_MODE", "WORKER_ENGINE_MODEL_DIR");
+            // The images use the underscore spelling (WORKER_ENGINE_MODEL_DIR), which Spring binds to model-dir through
+            // its legacy environment mapping; NoUnboundElementsBindHandler does not understand that mapping (it reports
+            // worker.engine.model.dir unbound), so each value is checked instead.
+            WorkerProperties bound = new Binder(ConfigurationPropertySources.from(new SystemEnvironmentPropertySource(
+                    StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env)))
+                    .bind("worker", Bindable.of(WorkerProperties.class)).orElseThrow(IllegalStateException::new);
+            assertThat(bound.getEngine().getMode()).as(image).isEqualTo("model");
+            assertThat(bound.getEngine().getModelDir()).as(image).isEqualTo(map(values(), "model").get("mountPath"));
+            assertThat(bound.getEngine().getCacheDir()).as(image).isEqualTo(env.get("WORKER_ENGINE_CACHE_DIR"));
+            assertThat(bound.getEngine().getDevice()).as(image).isEqualTo(env.get("WORKER_ENGINE_DEVICE"));
+        }
+    }
+
     @Test
     void kafkaClientSettingsReachTheBinderConfigurationMapWithTheirDottedNames() {
         Map<String, String> env = Map.of(

@@ -380,7 +380,11 @@ public final class LocalRun implements Callable<Integer> {
                     // the hook runs anyway
                 }
             }
-            broker.destroy();
+            try {
+                broker.destroy();
+            } catch (RuntimeException e) {
+                e.printStackTrace(); // to worker.log; the run's outcome stands
+            }
         }
     }
 
