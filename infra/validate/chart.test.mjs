@@ -152,6 +152,8 @@ describe("rendered manifests", needRenderer, () => {
     assert.match(cm.SPRING_CLOUD_STREAM_KAFKA_BINDER_BROKERS, /:9098/);
     assert.equal(cm.WORKER_ENGINE_DEVICE, "gpu");
     assert.equal(cm.WORKER_ENGINE_MODE, "model");
+    assert.equal(cm.WORKER_ENGINE_MODELDIR, "/models", "model mode needs the model directory: the weights volume");
+    assert.equal(cm.WORKER_ENGINE_QWENDIR, undefined, "empty: Qwen inside the model directory");
     assert.equal(cm.WORKER_KAFKA_WORSTBATCHTIME, "60s");
     assert.equal(cm.WORKER_LIFECYCLE_DRAINGRACE, "80s");
     assert.equal(cm.AWS_EC2_METADATA_DISABLED, "true");

@@ -118,9 +118,22 @@ public record EditResult(
      * @param modelVersion  model version it serves
      * @param device        device description
      * @param engineVersion build version
+     * @param simulated     {@code TRUE} when the worker ran the simulated stand-in engine (the output is not a
+     *                      model edit); {@code null} (absent on the wire) for the real engine. {@code false} is
+     *                      normalised to {@code null}.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record WorkerInfo(String id, ModelVersion modelVersion, String device, String engineVersion) {
+    public record WorkerInfo(String id, ModelVersion modelVersion, String device, String engineVersion,
+                             Boolean simulated) {
+
+        public WorkerInfo {
+            simulated = Boolean.TRUE.equals(simulated) ? Boolean.TRUE : null;
+        }
+
+        /** A worker running the real engine (no {@code simulated} marker). */
+        public WorkerInfo(String id, ModelVersion modelVersion, String device, String engineVersion) {
+            this(id, modelVersion, device, engineVersion, null);
+        }
     }
 
     /** A SUCCEEDED result for {@code request}, echoing its requestId and metadata. */

@@ -181,6 +181,29 @@ class ContractValidatorTest {
     }
 
     @Test
+    void theSimulatedMarkerIsPresentOnlyAsTrue() {
+        EditRequest request = VALIDATOR.parseRequest(Examples.valid("request-full.json")).orElseThrow();
+        EditResult.OutputRef output = new EditResult.OutputRef("media-out", request.outputKey(), "\"abc\"",
+                "0".repeat(64), 640, 480, ImageFormat.JPEG.contentType());
+        EditResult.WorkerInfo simulated = new EditResult.WorkerInfo("w-1", ModelVersion.V1_1, "cpu (simulated engine)",
+                "0.1.0", true);
+        EditResult.WorkerInfo real = new EditResult.WorkerInfo("w-1", ModelVersion.V1_1, "cpu", "0.1.0", false);
+        assertThat(real.simulated()).as("false is written as absent").isNull();
+        assertThat(real).isEqualTo(new EditResult.WorkerInfo("w-1", ModelVersion.V1_1, "cpu", "0.1.0"));
+
+        EditResult fake = EditResult.succeeded(request, output, Timings.NONE, null, simulated, 1, Instant.now());
+        assertThat(VALIDATOR.validateValue(fake).violations()).isEmpty();
+        String json = new String(ContractJson.toBytes(fake), StandardCharsets.UTF_8);
+        assertThat(json).contains("\"simulated\":true");
+        assertThat(VALIDATOR.parseResult(ContractJson.toBytes(fake)).orElseThrow().worker().simulated()).isTrue();
+
+        EditResult genuine = EditResult.succeeded(request, output, Timings.NONE, null, real, 1, Instant.now());
+        assertThat(new String(ContractJson.toBytes(genuine), StandardCharsets.UTF_8))
+                .doesNotContain("simulated");
+        assertThat(VALIDATOR.validateValue(genuine).valid()).isTrue();
+    }
+
+    @Test
     void summaryIsCutToTheLimit() {
         ValidationResult result = VALIDATOR.validate(MessageKind.REQUEST, "{}");
         String summary = result.summary(40);

@@ -3,6 +3,7 @@ package dev.step1x.worker.config;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.BucketKeys;
 import dev.step1x.worker.batching.EngineLimits;
+import dev.step1x.worker.engine.EngineFactory;
 import dev.step1x.worker.engine.SimulatedEditEngine;
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.ingest.IngestHandler;
@@ -207,9 +208,31 @@ public class WorkerConfiguration {
 
     // ------------------------------------------------------------------ lifecycle and health
 
+    /**
+     * The engine settings, checked before anything connects: no model directory, one that does not open, or a
+     * configured model version it lacks stops the start-up here (see EngineConfigurationFailureAnalyzer).
+     */
+    @Bean
+    EngineFactory.Setup engineSetup(WorkerProperties props) {
+        EngineFactory.Setup setup = EngineFactory.check(props.getEngine());
+        if (setup.simulated()) {
+            String line = "*".repeat(100);
+            log.warn(line);
+            log.warn("* worker.engine.mode=simulated: the SIMULATED stand-in engine answers every request. Its outputs");
+            log.warn("* are colour-inverted inputs, NOT Step1X-Edit edits. Every result carries worker.simulated=true and");
+            log.warn("* the gauge step1x_engine_simulated is 1. For tests and demos only; never on real traffic.");
+            log.warn(line);
+        } else {
+            log.info("engine: model directory {} (versions {}; warm-up on {})", setup.model().root(),
+                    setup.versions(), setup.warmupVersion());
+        }
+        return setup;
+    }
+
     @Bean(destroyMethod = "closeEngine")
-    InferenceLoop inferenceLoop(WorkerProperties props, EditPipeline pipeline, ConsumptionGate gate) {
-        return new InferenceLoop(props, pipeline, gate);
+    InferenceLoop inferenceLoop(WorkerProperties props, EngineFactory.Setup setup, EditPipeline pipeline,
+            ConsumptionGate gate) {
+        return new InferenceLoop(props, setup, pipeline, gate);
     }
 
     @Bean
@@ -234,7 +257,10 @@ public class WorkerConfiguration {
     @Bean(destroyMethod = "shutdownNow")
     ScheduledExecutorService workerScheduler(WorkerProperties props, MeterRegistry meters, Batcher<WorkItem> batcher,
             OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, IngestHandler ingest, WorkerStats stats,
-            EditPipeline pipeline, ResultSink sink, Clock clock) {
+            EditPipeline pipeline, ResultSink sink, Clock clock, EngineFactory.Setup engine) {
+        double simulated = engine.simulated() ? 1 : 0;
+        Gauge.builder(WorkerMeters.ENGINE_SIMULATED.meterName(), () -> simulated)
+                .description(WorkerMeters.ENGINE_SIMULATED.description()).register(meters);
         Gauge.builder(WorkerMeters.PENDING_REQUESTS.meterName(), batcher, Batcher::depth)
                 .description(WorkerMeters.PENDING_REQUESTS.description()).register(meters);
         Gauge.builder(WorkerMeters.IN_FLIGHT.meterName(), tracker, OffsetTracker::inFlight)

@@ -39,10 +39,18 @@ public class WorkerProperties {
 
     /** Which engine runs the edits. */
     public static class Engine {
-        /** simulated (stand-in, no model), model (Step1XEditPipeline from model-dir), auto (model if possible). */
-        private String mode = "simulated";
-        /** Model directory in the official layout (or the demo model). */
+        /**
+         * model (Step1XEditPipeline from model-dir; the default) or simulated (a stand-in with no model, for tests
+         * and demos; it runs only when named here, and every result and metric it produces says so).
+         */
+        private String mode = "model";
+        /** Model directory in the official layout (or the demo model); required in model mode. */
         private String modelDir;
+        /**
+         * The Qwen2.5-VL-7B-Instruct directory when it is not model-dir/Qwen2.5-VL-7B-Instruct: a plain directory,
+         * a Hugging Face cache entry or one of its snapshots (unset: inside model-dir).
+         */
+        private String qwenDir;
         /** cpu, gpu or gpu:N. */
         private String device = "cpu";
         /** Where DJL extracts natives (null: DJL's default). */
@@ -53,7 +61,11 @@ public class WorkerProperties {
         private String dtype = "auto";
         /** Keep Qwen's weights in host memory between encodings (GPU only): more DiT rows per batch. */
         private boolean qwenOffload;
-        /** Model versions this worker serves; other requests are REJECTED with MODEL_VERSION_UNAVAILABLE. */
+        /**
+         * Model versions this worker serves; other requests are REJECTED with MODEL_VERSION_UNAVAILABLE. In model
+         * mode the model directory must hold each one (start-up fails naming a missing one); the warm-up batch runs
+         * on the first.
+         */
         private List<String> modelVersions = new ArrayList<>(List.of("v1.0", "v1.1"));
         private final Simulated simulated = new Simulated();
         private final Warmup warmup = new Warmup();
@@ -62,6 +74,8 @@ public class WorkerProperties {
         public void setMode(String mode) { this.mode = mode; }
         public String getModelDir() { return modelDir; }
         public void setModelDir(String modelDir) { this.modelDir = modelDir; }
+        public String getQwenDir() { return qwenDir; }
+        public void setQwenDir(String qwenDir) { this.qwenDir = qwenDir; }
         public String getDevice() { return device; }
         public void setDevice(String device) { this.device = device; }
         public String getCacheDir() { return cacheDir; }
@@ -97,7 +111,10 @@ public class WorkerProperties {
         public void setPlannerOptimism(double optimism) { this.plannerOptimism = optimism; }
     }
 
-    /** One batch run before the worker reports ready. */
+    /**
+     * One batch run before the worker reports ready, on the first configured model version the model directory has.
+     * A small size level and one step keep the start fast; requests default to size level 1024.
+     */
     public static class Warmup {
         private boolean enabled = true;
         private int sizeLevel = 512;

@@ -1,94 +1,183 @@
 package dev.step1x.worker.engine;
 
+import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.pipeline.EditEngine;
+import dev.step1x.engine.pipeline.ModelDirectory;
+import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.worker.config.WorkerProperties;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
-import java.nio.file.Files;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.stream.Collectors;
 
 /**
- * Opens the engine {@code worker.engine.mode} asks for. {@code model} calls
- * {@code dev.step1x.engine.pipeline.Step1XEditPipeline.open(Path, EngineRuntime.Options)}, looked up
- * reflectively so the worker builds while the pipeline is still being written; {@code auto} uses the
- * model when {@code model-dir} is set and the pipeline class exists, else the simulated engine.
+ * Checks the engine settings at start-up ({@link #check}, on the main thread: a bad setting stops the worker
+ * before it joins the consumer group) and opens the engine they ask for ({@link #open}, on the inference
+ * thread).
+ * <ul>
+ *   <li>{@code worker.engine.mode=model} (the default): {@code worker.engine.model-dir} must be set and must
+ *       open as a {@link ModelDirectory} (with {@code worker.engine.qwen-dir} when Qwen2.5-VL lives
+ *       elsewhere), and it must hold every version of {@code worker.engine.model-versions}.</li>
+ *   <li>{@code worker.engine.mode=simulated}: the stand-in engine, only when asked for by name; its results
+ *       carry {@code worker.simulated=true}.</li>
+ * </ul>
  */
 public final class EngineFactory {
 
-    private static final Logger log = LoggerFactory.getLogger(EngineFactory.class);
-    static final String PIPELINE_CLASS = "dev.step1x.engine.pipeline.Step1XEditPipeline";
+    public static final String MODE = "worker.engine.mode";
+    public static final String MODEL_DIR = "worker.engine.model-dir";
+    public static final String QWEN_DIR = "worker.engine.qwen-dir";
+    public static final String MODEL_VERSIONS = "worker.engine.model-versions";
+    /** The device named in results and metrics of the simulated engine. */
+    public static final String SIMULATED_DEVICE = "cpu (simulated engine)";
+
+    /** What {@code worker.engine.mode} may say. */
+    public enum Mode {
+        MODEL, SIMULATED;
+
+        public String wire() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * Checked settings: what to open and which version the warm-up batch uses.
+     *
+     * @param model         the opened (checked) model directory; {@code null} in simulated mode
+     * @param warmupVersion the first configured version the model directory has (simulated: the first configured)
+     */
+    public record Setup(Mode mode, ModelDirectory model, ModelVersion warmupVersion, List<ModelVersion> versions) {
+
+        public boolean simulated() {
+            return mode == Mode.SIMULATED;
+        }
+    }
 
     /** The opened engine and whether it is the stand-in. */
     public record Opened(EditEngine engine, boolean simulated) {}
 
     private EngineFactory() {}
 
-    public static Opened open(WorkerProperties.Engine cfg) {
-        String mode = cfg.getMode() == null ? "simulated" : cfg.getMode().trim().toLowerCase(Locale.ROOT);
-        switch (mode) {
-            case "simulated":
-                return simulated(cfg);
-            case "model":
-                return new Opened(openModel(cfg), false);
-            case "auto":
-                if (cfg.getModelDir() != null && !cfg.getModelDir().isBlank()
-                        && Files.isDirectory(Path.of(cfg.getModelDir())) && pipelineAvailable()) {
-                    return new Opened(openModel(cfg), false);
-                }
-                log.warn("worker.engine.mode=auto: no usable model directory or no {} on the classpath; "
-                        + "using the SIMULATED engine (outputs are colour-inverted inputs, not model edits)",
-                        PIPELINE_CLASS);
-                return simulated(cfg);
-            default:
-                throw new IllegalArgumentException("worker.engine.mode must be simulated, model or auto, got '"
-                        + cfg.getMode() + "'");
+    /** Whether the settings ask for the simulated engine (nothing is checked). */
+    public static boolean simulatedRequested(WorkerProperties.Engine cfg) {
+        return cfg.getMode() != null && cfg.getMode().trim().equalsIgnoreCase(Mode.SIMULATED.wire());
+    }
+
+    /**
+     * Checks the settings without loading any weights (the model directory's files and checkpoint headers are
+     * read).
+     *
+     * @throws EngineConfigurationException naming the property that is wrong and what to set
+     */
+    public static Setup check(WorkerProperties.Engine cfg) {
+        Mode mode = mode(cfg.getMode());
+        List<ModelVersion> versions = versions(cfg.getModelVersions());
+        if (mode == Mode.SIMULATED) {
+            return new Setup(mode, null, versions.get(0), versions);
         }
-    }
-
-    private static Opened simulated(WorkerProperties.Engine cfg) {
-        WorkerProperties.Simulated s = cfg.getSimulated();
-        return new Opened(new SimulatedEditEngine(s.getBase(), s.getPerRow(), s.getDeviceMemoryPixels(),
-                s.getPlannerOptimism()), true);
-    }
-
-    static boolean pipelineAvailable() {
+        if (blank(cfg.getModelDir())) {
+            throw new EngineConfigurationException(MODEL_DIR + " is not set: " + MODE + "=model (the default) needs the"
+                    + " Step1X-Edit model directory",
+                    "Set " + MODEL_DIR + "=/path/to/model (environment WORKER_ENGINE_MODELDIR) to the directory with "
+                    + ModelDirectory.VAE + " and " + ModelDirectory.DIT_V11 + " and/or " + ModelDirectory.DIT_V10
+                    + " (and " + ModelDirectory.QWEN_DIR + "/, or set " + QWEN_DIR + "), or set " + MODE
+                    + "=simulated for the stand-in engine (tests and demos only: its outputs are not edits).");
+        }
         try {
-            Class.forName(PIPELINE_CLASS, false, EngineFactory.class.getClassLoader());
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
+            EngineRuntime.parsePrecision(cfg.getDtype(), EngineRuntime.parseDevice(cfg.getDevice()));
+        } catch (IllegalArgumentException e) {
+            throw new EngineConfigurationException("worker.engine.device=" + cfg.getDevice() + ", worker.engine.dtype="
+                    + cfg.getDtype() + ": " + e.getMessage(),
+                    "Set worker.engine.device to cpu, gpu or gpu:N and worker.engine.dtype to auto, fp32 or fp16.", e);
         }
+        Path root = Path.of(cfg.getModelDir().trim());
+        Path qwen = blank(cfg.getQwenDir()) ? null : Path.of(cfg.getQwenDir().trim());
+        ModelDirectory dir;
+        try {
+            dir = ModelDirectory.open(root, qwen);
+        } catch (ModelDirectory.InvalidModelDirectoryException e) {
+            throw new EngineConfigurationException(MODEL_DIR + "=" + root + (qwen == null ? "" : ", " + QWEN_DIR + "="
+                    + qwen) + " does not open: " + e.getMessage(),
+                    "Point " + MODEL_DIR + " at a complete model directory (official layout: " + ModelDirectory.VAE
+                    + ", " + ModelDirectory.DIT_V11 + " and/or " + ModelDirectory.DIT_V10 + ", "
+                    + ModelDirectory.QWEN_DIR + "/), or set " + QWEN_DIR + " to the Qwen2.5-VL-7B-Instruct directory"
+                    + " when it lives elsewhere.", e);
+        }
+        List<ModelVersion> missing = versions.stream().filter(v -> !dir.ditFiles().containsKey(v)).toList();
+        if (!missing.isEmpty()) {
+            String have = dir.ditFiles().keySet().stream().sorted().map(ModelVersion::label)
+                    .collect(Collectors.joining(","));
+            throw new EngineConfigurationException(MODEL_VERSIONS + "=" + labels(versions) + " asks for "
+                    + labels(missing) + ", which " + root + " does not have (it has: " + have + ")",
+                    "Set " + MODEL_VERSIONS + "=" + have + ", or add " + missing.stream()
+                    .map(v -> v == ModelVersion.V1_0 ? ModelDirectory.DIT_V10 : ModelDirectory.DIT_V11)
+                    .collect(Collectors.joining(" and ")) + " to " + root + ".");
+        }
+        ModelVersion warmup = versions.stream().filter(dir.ditFiles()::containsKey).findFirst().orElseThrow();
+        return new Setup(mode, dir, warmup, versions);
     }
 
-    private static EditEngine openModel(WorkerProperties.Engine cfg) {
-        if (cfg.getModelDir() == null || cfg.getModelDir().isBlank()) {
-            throw new IllegalArgumentException("worker.engine.mode=model needs worker.engine.model-dir");
+    /** Opens the engine of checked settings (loads the weights; minutes for the full model). */
+    public static Opened open(Setup setup, WorkerProperties.Engine cfg) {
+        if (setup.simulated()) {
+            WorkerProperties.Simulated s = cfg.getSimulated();
+            return new Opened(new SimulatedEditEngine(s.getBase(), s.getPerRow(), s.getDeviceMemoryPixels(),
+                    s.getPlannerOptimism()), true);
         }
-        Path dir = Path.of(cfg.getModelDir());
         EngineRuntime.Options options = new EngineRuntime.Options(cfg.getDevice(),
-                cfg.getCacheDir() == null || cfg.getCacheDir().isBlank() ? null : Path.of(cfg.getCacheDir()),
-                cfg.getNumThreads(), cfg.getDtype(), cfg.isQwenOffload());
+                blank(cfg.getCacheDir()) ? null : Path.of(cfg.getCacheDir()), cfg.getNumThreads(), cfg.getDtype(),
+                cfg.isQwenOffload());
         try {
-            Class<?> pipeline = Class.forName(PIPELINE_CLASS, true, EngineFactory.class.getClassLoader());
-            Method open = pipeline.getMethod("open", Path.class, EngineRuntime.Options.class);
-            Object engine = open.invoke(null, dir, options);
-            return (EditEngine) engine;
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException(PIPELINE_CLASS + " is not on the classpath (the engine build has no "
-                    + "pipeline yet); use worker.engine.mode=simulated", e);
-        } catch (NoSuchMethodException | IllegalAccessException | ClassCastException e) {
-            throw new IllegalStateException(PIPELINE_CLASS + ".open(Path, EngineRuntime.Options) returning "
-                    + "EditEngine was expected: " + e, e);
-        } catch (InvocationTargetException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException("cannot open the model in " + dir + ": " + cause, cause);
+            return new Opened(Step1XEditPipeline.open(setup.model(), options), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the model in " + setup.model().root() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Mode mode(String text) {
+        String m = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        for (Mode mode : Mode.values()) {
+            if (mode.wire().equals(m)) {
+                return mode;
+            }
+        }
+        throw new EngineConfigurationException(MODE + "='" + text + "' is not a mode: expected model or simulated",
+                "Set " + MODE + "=model (with " + MODEL_DIR + ") for Step1X-Edit, or " + MODE
+                + "=simulated for the stand-in engine (tests and demos only).");
+    }
+
+    private static List<ModelVersion> versions(List<String> configured) {
+        String expected = Arrays.stream(ModelVersion.values()).map(ModelVersion::label).collect(Collectors.joining(", "));
+        if (configured == null || configured.stream().allMatch(EngineFactory::blank)) {
+            throw new EngineConfigurationException(MODEL_VERSIONS + " is empty: the worker would serve no model version",
+                    "Set " + MODEL_VERSIONS + " to one or more of " + expected + ".");
+        }
+        List<ModelVersion> out = new ArrayList<>();
+        for (String s : configured) {
+            if (blank(s)) {
+                continue;
+            }
+            ModelVersion v = Arrays.stream(ModelVersion.values()).filter(x -> x.label().equals(s.trim())).findFirst()
+                    .orElseThrow(() -> new EngineConfigurationException(MODEL_VERSIONS + " names '" + s
+                            + "', which is not a model version (expected " + expected + ")",
+                            "Set " + MODEL_VERSIONS + " to one or more of " + expected + ", spelled exactly so."));
+            if (!out.contains(v)) {
+                out.add(v);
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static String labels(List<ModelVersion> versions) {
+        return versions.stream().map(ModelVersion::label).collect(Collectors.joining(","));
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
     }
 }

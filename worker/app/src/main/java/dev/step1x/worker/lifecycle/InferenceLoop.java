@@ -32,6 +32,7 @@ public final class InferenceLoop implements SmartLifecycle {
     public static final int PHASE = Integer.MAX_VALUE - 2000;
 
     private final WorkerProperties props;
+    private final EngineFactory.Setup setup;
     private final EditPipeline pipeline;
     private final ConsumptionGate gate;
     private volatile Thread thread;
@@ -44,8 +45,10 @@ public final class InferenceLoop implements SmartLifecycle {
     private volatile long batchStartNanos;
     private volatile String engineDescription = "not loaded";
 
-    public InferenceLoop(WorkerProperties props, EditPipeline pipeline, ConsumptionGate gate) {
+    /** @param setup the checked engine settings ({@link EngineFactory#check}) */
+    public InferenceLoop(WorkerProperties props, EngineFactory.Setup setup, EditPipeline pipeline, ConsumptionGate gate) {
         this.props = props;
+        this.setup = setup;
         this.pipeline = pipeline;
         this.gate = gate;
         gate.pause(ConsumptionGate.Reason.WARMING_UP);
@@ -64,15 +67,19 @@ public final class InferenceLoop implements SmartLifecycle {
 
     private void run() {
         try {
-            EngineFactory.Opened opened = EngineFactory.open(props.getEngine());
+            EngineFactory.Opened opened = EngineFactory.open(setup, props.getEngine());
             engine = opened.engine();
             simulated = opened.simulated();
             engineDescription = engine.describe();
-            String device = simulated ? "cpu (simulated engine)" : props.getEngine().getDevice();
+            String device = simulated ? EngineFactory.SIMULATED_DEVICE : props.getEngine().getDevice();
             String version = EngineBuildInfo.current().engineVersion();
             pipeline.engineReady(engine, new EditPipeline.WorkerIdentity(props.resolvedId(), device,
-                    version == null || version.isBlank() ? "unknown" : version));
-            log.info("engine open: {}", engineDescription);
+                    version == null || version.isBlank() ? "unknown" : version, simulated));
+            if (simulated) {
+                log.warn("engine open: {} -- SIMULATED: outputs are not Step1X-Edit edits", engineDescription);
+            } else {
+                log.info("engine open: {}", engineDescription);
+            }
             if (props.getEngine().getWarmup().isEnabled()) {
                 warmUp();
             }
@@ -113,9 +120,8 @@ public final class InferenceLoop implements SmartLifecycle {
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (i * 7);
         }
-        String label = props.getEngine().getModelVersions().isEmpty() ? "v1.1" : props.getEngine().getModelVersions().get(0);
         EditInput in = new EditInput(new RgbImage(size, size, data), "warm-up", "", w.getSizeLevel(), w.getSteps(),
-                6.0f, 0L, ModelVersion.parse(label), ImageEncoding.PNG);
+                6.0f, 0L, setup.warmupVersion(), ImageEncoding.PNG);
         List<EditOutput> out = engine.edit(List.of(in));
         if (out.size() != 1) {
             throw new IllegalStateException("warm-up batch returned " + out.size() + " outputs");
@@ -166,6 +172,11 @@ public final class InferenceLoop implements SmartLifecycle {
 
     public boolean isSimulated() {
         return simulated;
+    }
+
+    /** The model version the warm-up batch runs on. */
+    public ModelVersion warmupVersion() {
+        return setup.warmupVersion();
     }
 
     public String engineDescription() {

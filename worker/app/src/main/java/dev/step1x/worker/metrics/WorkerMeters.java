@@ -45,6 +45,8 @@ public enum WorkerMeters {
     NATIVE_MEMORY("step1x.process.resident.memory", "Resident memory of the worker process in bytes"),
     /** Gauge: the engine's peak resident memory seen during the last batch. */
     ENGINE_PEAK_MEMORY("step1x.engine.peak.memory", "Peak resident memory during the last engine batch in bytes"),
+    /** Gauge: 1 when the simulated stand-in engine answers requests (worker.engine.mode=simulated), else 0. */
+    ENGINE_SIMULATED("step1x.engine.simulated", "1 when the simulated stand-in engine answers requests (its outputs are not model edits)"),
     /** Gauge: 1 while consumption is paused, tag reason. */
     CONSUMPTION_PAUSED("step1x.worker.consumption.paused", "1 while the request consumer is paused, by reason");
 

@@ -23,6 +23,7 @@ import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.EngineLimits;
 import dev.step1x.worker.batching.BucketKeys;
 import dev.step1x.worker.config.WorkerProperties;
+import dev.step1x.worker.engine.EngineFactory;
 import dev.step1x.worker.ingest.OffsetTracker;
 import dev.step1x.worker.metrics.WorkerMeters;
 import dev.step1x.worker.metrics.WorkerStats;
@@ -63,8 +64,8 @@ public final class EditPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(EditPipeline.class);
 
-    /** Static facts about this worker that go into every result. */
-    public record WorkerIdentity(String id, String device, String engineVersion) {}
+    /** Static facts about this worker that go into every result ({@code simulated}: the stand-in engine). */
+    public record WorkerIdentity(String id, String device, String engineVersion, boolean simulated) {}
 
     private record Duplicate(OffsetTracker<?>.Ticket ticket, int attempt, String traceparent) {}
 
@@ -104,7 +105,9 @@ public final class EditPipeline {
         this.prefetch = Executors.newFixedThreadPool(props.getBatching().getPrefetchThreads(), Threads.named("prefetch"));
         this.upload = Executors.newFixedThreadPool(props.getBatching().getUploadThreads(), Threads.named("upload"));
         this.parked = Executors.newSingleThreadScheduledExecutor(Threads.named("storage-retry"));
-        this.identity = new WorkerIdentity(props.resolvedId(), "cpu", "unknown");
+        boolean simulated = EngineFactory.simulatedRequested(props.getEngine());
+        this.identity = new WorkerIdentity(props.resolvedId(), simulated ? EngineFactory.SIMULATED_DEVICE : "cpu",
+                "unknown", simulated);
         io.micrometer.core.instrument.Gauge.builder(WorkerMeters.ENGINE_PEAK_MEMORY.meterName(), peakNative, AtomicLong::get)
                 .description(WorkerMeters.ENGINE_PEAK_MEMORY.description()).baseUnit("bytes").register(meters);
     }
@@ -547,7 +550,7 @@ public final class EditPipeline {
 
     private EditResult.WorkerInfo workerInfo(dev.step1x.contracts.ModelVersion v) {
         WorkerIdentity w = identity;
-        return new EditResult.WorkerInfo(w.id(), v, w.device(), w.engineVersion());
+        return new EditResult.WorkerInfo(w.id(), v, w.device(), w.engineVersion(), w.simulated());
     }
 
     private static EditResult.BatchInfo batchInfo(BucketKey key, int rows) {

@@ -83,6 +83,8 @@ class DeploymentFilesTest {
         props.put("worker.lifecycle.drain-grace",
                 (integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")) + "s");
         props.put("worker.kafka.static-membership", "true"); // the chart adds it with kafka.staticMembership
+        // the weights volume is the model directory (templates/configmap.yaml); config wins over it
+        props.putIfAbsent("worker.engine.model-dir", String.valueOf(map(v, "model").get("mountPath")));
         return props;
     }
 
@@ -111,7 +113,12 @@ class DeploymentFilesTest {
                 .orElseThrow(IllegalStateException::new);
 
         Map<String, Object> shutdown = map(values(), "shutdown");
-        assertThat(bound.getEngine().getMode()).isEqualTo(worker.get("worker.engine.mode"));
+        assertThat(bound.getEngine().getMode()).isEqualTo(worker.get("worker.engine.mode")).isEqualTo("model");
+        // model mode needs a model directory: the chart points it at the weights volume
+        assertThat(bound.getEngine().getModelDir()).isEqualTo(map(values(), "model").get("mountPath"))
+                .isEqualTo("/models");
+        assertThat(bound.getEngine().getQwenDir()).as("unset by default: Qwen inside the model directory").isNull();
+        assertThat(dev.step1x.worker.engine.EngineFactory.simulatedRequested(bound.getEngine())).isFalse();
         assertThat(bound.getEngine().getDevice()).isEqualTo("gpu");
         assertThat(bound.getEngine().getModelVersions()).containsExactly("v1.1");
         assertThat(bound.getBatching().getMaxBatchRows()).isEqualTo(Integer.parseInt(worker.get("worker.batching.max-batch-rows")));
@@ -121,6 +128,30 @@ class DeploymentFilesTest {
         assertThat(bound.getKafka().isStaticMembership()).isTrue();
         assertThat(bound.getLifecycle().getDrainGrace()).isEqualTo(Duration.ofSeconds(
                 integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")));
+    }
+
+    /** The worker refuses to start in model mode without a model directory: the images must give it one. */
+    @Test
+    void theImagesEnvironmentBindsTheEngineSettings() throws IOException {
+        for (String image : List.of("Dockerfile", "Dockerfile.cpu")) {
+            String df = Files.readString(REPO.resolve("infra/image/" + image));
+            Map<String, Object> env = new LinkedHashMap<>();
+            Matcher m = Pattern.compile("\\b(WORKER_ENGINE_[A-Z_]+)=(\\S+)").matcher(df);
+            while (m.find()) {
+                env.put(m.group(1), m.group(2));
+            }
+            assertThat(env).as(image).containsKeys("WORKER_ENGINE_MODE", "WORKER_ENGINE_MODEL_DIR");
+            // The images use the underscore spelling (WORKER_ENGINE_MODEL_DIR), which Spring binds to model-dir through
+            // its legacy environment mapping; NoUnboundElementsBindHandler does not understand that mapping (it reports
+            // worker.engine.model.dir unbound), so each value is checked instead.
+            WorkerProperties bound = new Binder(ConfigurationPropertySources.from(new SystemEnvironmentPropertySource(
+                    StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, env)))
+                    .bind("worker", Bindable.of(WorkerProperties.class)).orElseThrow(IllegalStateException::new);
+            assertThat(bound.getEngine().getMode()).as(image).isEqualTo("model");
+            assertThat(bound.getEngine().getModelDir()).as(image).isEqualTo(map(values(), "model").get("mountPath"));
+            assertThat(bound.getEngine().getCacheDir()).as(image).isEqualTo(env.get("WORKER_ENGINE_CACHE_DIR"));
+            assertThat(bound.getEngine().getDevice()).as(image).isEqualTo(env.get("WORKER_ENGINE_DEVICE"));
+        }
     }
 
     @Test

@@ -78,6 +78,7 @@ class ContainersHappyPathIT {
             "--spring.cloud.stream.bindings.dlq-out-0.destination=tc.dlq",
             "--spring.cloud.stream.bindings.metrics-out-0.destination=tc.metrics",
             "--server.port=0",
+            "--worker.engine.mode=simulated",
             "--worker.storage.endpoint=" + MINIO.getS3URL(),
             "--worker.storage.path-style=true",
             "--worker.storage.access-key=" + MINIO.getUserName(),

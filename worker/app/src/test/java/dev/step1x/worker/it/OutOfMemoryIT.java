@@ -50,6 +50,7 @@ class OutOfMemoryIT {
         assertThat(pixels(1024)).isGreaterThan((long) (3.2 * rowPixels));
         worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
                 "worker.id=oom-it-1",
+                "worker.engine.mode=simulated",
                 "worker.engine.model-versions=v1.1",
                 "worker.engine.simulated.base=40ms",
                 "worker.engine.simulated.per-row=10ms",

@@ -41,6 +41,7 @@ class RestartIT {
         ItEnvironment.put(ItEnvironment.INPUTS, "restart/landscape.png", Images.sample(Images.LANDSCAPE_PNG));
         ItEnvironment.put(ItEnvironment.INPUTS, "restart/portrait.jpg", Images.sample(Images.PORTRAIT_JPEG));
         List<String> args = ItEnvironment.workerArgs(topics,
+                "worker.engine.mode=simulated",
                 "worker.engine.simulated.base=150ms",
                 "worker.engine.simulated.per-row=20ms",
                 "worker.batching.max-batch-rows=4",

@@ -31,6 +31,7 @@ class StorageOutageIT {
         ItEnvironment.Topics topics = ItEnvironment.Topics.of("outage-it", 1);
         ItEnvironment.put(ItEnvironment.INPUTS, "outage/landscape.png", Images.sample(Images.LANDSCAPE_PNG));
         ConfigurableApplicationContext worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
+                "worker.engine.mode=simulated",
                 "worker.storage.retry.max-attempts=2",
                 "worker.storage.retry.initial-backoff=50ms",
                 "worker.storage.circuit-breaker.minimum-number-of-calls=2",

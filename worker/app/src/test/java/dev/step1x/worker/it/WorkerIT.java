@@ -39,7 +39,7 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 
 /**
- * One worker (simulated engine) against a real KRaft broker and a real S3Proxy: the happy path over two
+ * One worker (the simulated engine, asked for by name) against a real KRaft broker and a real S3Proxy: the happy path over two
  * resolutions with real batches, every invalid-input class with its own code while valid traffic goes on,
  * duplicates, edit chains, health and metrics.
  */
@@ -67,6 +67,7 @@ class WorkerIT {
         ItEnvironment.put(ItEnvironment.INPUTS, "in/huge.png", new byte[300_000]);
         worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
                 "worker.id=worker-it-1",
+                "worker.engine.mode=simulated",
                 "worker.engine.model-versions=v1.1",
                 "worker.engine.simulated.base=60ms",
                 "worker.engine.simulated.per-row=10ms",
@@ -126,6 +127,7 @@ class WorkerIT {
             assertThat(obj.response().contentType()).isEqualTo("image/png");
             assertThat(r.output().key()).isEqualTo("edits/" + r.requestId() + ".png");
             assertThat(r.timings().total()).isNotNull();
+            assertThat(r.worker().simulated()).as("the simulated engine's results say so").isTrue();
         }
         EditResult landscape = byId.get("happy-0");
         assertThat(landscape.output().width()).isEqualTo(320);
@@ -288,6 +290,14 @@ class WorkerIT {
                 "step1x_s3_request_duration_seconds", "step1x_worker_in_flight", "step1x_process_resident_memory",
                 "step1x_inference_pending_request_count", "resilience4j_circuitbreaker_state",
                 "application=\"step1x-edit-worker\"");
+        assertThat(prom).containsPattern("(?m)^step1x_engine_simulated\\{[^}]*\\} 1\\.0$");
+        // every result this worker published, successes and rejections alike, carries the marker
+        assertThat(results.firstResults().values()).isNotEmpty().allSatisfy(r -> assertThat(r.worker().simulated())
+                .as(r.requestId()).isTrue());
+        for (ConsumerRecord<byte[], byte[]> r : metrics.records()) {
+            assertThat(ContractValidator.shared().parseMetrics(r.value()).orElseThrow().device().name())
+                    .contains("simulated");
+        }
         assertThat(WorkerStats.quantile(List.of(1.0, 2.0, 3.0), 0.5)).isEqualTo(2.0);
     }
 

@@ -100,7 +100,11 @@ public final class ItEnvironment {
         }
     }
 
-    /** Properties of a worker wired to the shared servers and the given topics. */
+    /**
+     * Properties of a worker wired to the shared servers and the given topics. No engine is chosen: the worker's
+     * default (model mode, which needs worker.engine.model-dir) applies unless the caller adds
+     * {@code worker.engine.mode=simulated} or a model directory.
+     */
     public static List<String> workerArgs(Topics t, String... extra) {
         List<String> p = new ArrayList<>(List.of(
                 "spring.cloud.stream.kafka.binder.brokers=" + brokers(),
