@@ -56,7 +56,7 @@ final class EndToEndBench {
         out.println("official: Step1X-Edit README, one H800, batch 1, 28 steps, bf16 + flash-attn (\"786\" = 768)");
     }
 
-    /** README figures (MODEL-step1x-edit.md §8): size level -> {s/edit, peak GB}. */
+    /** The official README's figures on one H800 (docs/model.md): size level -> {s/edit, peak GB}. */
     static final Map<Integer, double[]> OFFICIAL_H800 = Map.of(512, new double[] {5, 42.5}, 768,
             new double[] {11, 46.5}, 1024, new double[] {22, 49.8});
 

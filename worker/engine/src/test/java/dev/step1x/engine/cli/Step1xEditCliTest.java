@@ -28,7 +28,7 @@ class Step1xEditCliTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("case").contains("tolerance").contains("weights step1x/vae.safetensors")
                 .containsPattern("\\d+ passed, 0 failed, \\d+ not implemented");
-        // every Step1X-Edit case has its component (issue 3)
+        // every Step1X-Edit case has its component
         assertThat(r.out().lines().filter(l -> l.startsWith("step1x/"))).isNotEmpty()
                 .allSatisfy(l -> assertThat(l).endsWith("PASS"));
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) not implemented").matcher(r.out());
