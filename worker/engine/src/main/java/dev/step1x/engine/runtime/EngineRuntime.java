@@ -108,7 +108,7 @@ public final class EngineRuntime {
         // failure is reported at start (a warning in auto mode, an error in fused mode).
         FusedOps.setMode(fused);
         try {
-            FusedOps.checkMode(device);
+            FusedOps.checkMode(device, precision.dataType());
         } catch (IllegalStateException e) {
             throw new EngineUnavailableException(e.getMessage(), e);
         }

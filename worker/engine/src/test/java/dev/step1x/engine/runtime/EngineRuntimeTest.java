@@ -92,6 +92,9 @@ class EngineRuntimeTest {
             assertThat(rt.describe()).endsWith("fused ops composed");
             assertThat(EngineRuntime.start(EngineRuntime.Options.defaults().withFusedOps("auto")).describe())
                     .contains("fused ops auto (TorchScript, attention fp32");
+            // fused mode: checked at start for float32 and the compute type
+            assertThat(EngineRuntime.start(EngineRuntime.Options.defaults().withFusedOps("fused").withDtype("fp16"))
+                    .describe()).contains("compute fp16, fused ops fused (TorchScript");
             assertThatThrownBy(() -> EngineRuntime.start(EngineRuntime.Options.defaults().withFusedOps("flash")))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auto, fused, composed");
             // the five-argument form leaves the mode unspecified

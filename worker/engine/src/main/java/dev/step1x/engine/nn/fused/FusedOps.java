@@ -214,20 +214,23 @@ public final class FusedOps {
     }
 
     /**
-     * Checks that the current mode can run on {@code device}: in {@code fused} mode the module must load and pass
-     * its float32 self-test for every kernel, else an {@link IllegalStateException} says why. Loads and tests the
-     * module unless the mode is {@code composed}.
+     * Checks that the current mode can run on {@code device}: in {@code fused} mode the module must load and every
+     * kernel must pass its self-test in float32 (the VAE's type) and in each of {@code computeTypes}, else an
+     * {@link IllegalStateException} says why. Loads and tests the module unless the mode is {@code composed}.
      */
-    public static void checkMode(Device device) {
+    public static void checkMode(Device device, DataType... computeTypes) {
         if (mode == Mode.COMPOSED) {
             return;
         }
         FusedOps f = on(device);
         if (mode == Mode.FUSED) {
+            Set<DataType> types = EnumSet.of(DataType.FLOAT32, computeTypes);
             for (Kernel k : Kernel.values()) {
-                if (!f.supports(k, DataType.FLOAT32)) {
-                    throw new IllegalStateException("fused ops were requested but are unavailable on " + device + ": "
-                            + f.describe());
+                for (DataType t : types) {
+                    if (!f.supports(k, t)) {
+                        throw new IllegalStateException("fused ops were requested but " + k + " " + typeList(EnumSet.of(t))
+                                + " is unavailable on " + device + ": " + f.describe());
+                    }
                 }
             }
         }
