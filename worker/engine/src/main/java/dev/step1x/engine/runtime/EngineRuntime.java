@@ -1,6 +1,7 @@
 package dev.step1x.engine.runtime;
 
 import dev.step1x.engine.nn.Precision;
+import dev.step1x.engine.nn.fused.FusedOps;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.StandardCapabilities;
@@ -22,6 +23,10 @@ import java.util.regex.Pattern;
 public final class EngineRuntime {
 
     public static final String ENGINE_NAME = "PyTorch";
+    /** The fused-ops mode when the options leave it unspecified (auto, fused, composed). */
+    public static final String FUSED_OPS_PROPERTY = "step1x.fused-ops";
+    /** The fused-ops mode when neither the options nor {@value #FUSED_OPS_PROPERTY} specify it. */
+    public static final String FUSED_OPS_ENV = "STEP1X_FUSED_OPS";
     private static final Pattern DEVICE = Pattern.compile("(cpu|gpu)(?::(\\d+))?");
 
     /**
@@ -33,22 +38,37 @@ public final class EngineRuntime {
      * @param qwenOffload keep the Qwen weights in host memory and copy them to the device for each batch's
      *     encoding only (frees ~14.4 GiB of GPU memory for DiT batch rows at full size; on the CPU it only
      *     adds a copy per batch)
+     * @param fusedOps attention and GroupNorm: "auto" (libtorch's fused kernels where their start-up self-test
+     *     passed, else the composed ops), "fused" (fused or an error at start), "composed" ({@link FusedOps});
+     *     null: the system property {@value #FUSED_OPS_PROPERTY}, else the environment variable
+     *     {@value #FUSED_OPS_ENV}, else "auto"
      */
-    public record Options(String device, Path cacheDir, Integer numThreads, String dtype, boolean qwenOffload) {
+    public record Options(String device, Path cacheDir, Integer numThreads, String dtype, boolean qwenOffload,
+            String fusedOps) {
+        /** Fused ops unspecified (null). */
+        public Options(String device, Path cacheDir, Integer numThreads, String dtype, boolean qwenOffload) {
+            this(device, cacheDir, numThreads, dtype, qwenOffload, null);
+        }
+
         public static Options defaults() {
-            return new Options("cpu", null, null, "auto", false);
+            return new Options("cpu", null, null, "auto", false, null);
         }
 
         public Options withDevice(String d) {
-            return new Options(d, cacheDir, numThreads, dtype, qwenOffload);
+            return new Options(d, cacheDir, numThreads, dtype, qwenOffload, fusedOps);
         }
 
         public Options withDtype(String t) {
-            return new Options(device, cacheDir, numThreads, t, qwenOffload);
+            return new Options(device, cacheDir, numThreads, t, qwenOffload, fusedOps);
         }
 
         public Options withQwenOffload(boolean on) {
-            return new Options(device, cacheDir, numThreads, dtype, on);
+            return new Options(device, cacheDir, numThreads, dtype, on, fusedOps);
+        }
+
+        /** "auto", "fused" or "composed" ({@link FusedOps.Mode#parse}). */
+        public Options withFusedOps(String mode) {
+            return new Options(device, cacheDir, numThreads, dtype, qwenOffload, mode);
         }
     }
 
@@ -80,10 +100,32 @@ public final class EngineRuntime {
     public static EngineRuntime start(Options options) {
         Device device = parseDevice(options.device());
         Precision precision = parsePrecision(options.dtype(), device);
+        FusedOps.Mode fused = FusedOps.Mode.parse(fusedOpsSetting(options.fusedOps()));
         configureOffline(options.cacheDir(), options.numThreads());
         Engine engine = loadEngine();
         checkDevice(engine, device);
+        // Process-wide (one libtorch per process); loads and self-tests the fused kernels on this device now, so a
+        // failure is reported at start (a warning in auto mode, an error in fused mode).
+        FusedOps.setMode(fused);
+        try {
+            FusedOps.checkMode(device, precision.dataType());
+        } catch (IllegalStateException e) {
+            throw new EngineUnavailableException(e.getMessage(), e);
+        }
         return new EngineRuntime(engine, device, precision, options.qwenOffload());
+    }
+
+    /** The options' fused-ops mode, else {@value #FUSED_OPS_PROPERTY}, else {@value #FUSED_OPS_ENV}, else "auto". */
+    static String fusedOpsSetting(String fromOptions) {
+        if (fromOptions != null && !fromOptions.isBlank()) {
+            return fromOptions;
+        }
+        String p = System.getProperty(FUSED_OPS_PROPERTY);
+        if (p != null && !p.isBlank()) {
+            return p;
+        }
+        String e = System.getenv(FUSED_OPS_ENV);
+        return e != null && !e.isBlank() ? e : "auto";
     }
 
     /** "auto" (or null): FP16 on a GPU, FP32 on the CPU; else {@link Precision#parse}. */
@@ -140,7 +182,7 @@ public final class EngineRuntime {
         return "engine " + b.engineVersion() + ", DJL " + b.djlVersion() + ", " + engine.getEngineName() + " "
                 + engine.getVersion() + ", device " + device + ", GPUs visible " + engine.getGpuCount()
                 + ", CUDA libtorch " + engine.hasCapability(StandardCapabilities.CUDA) + ", compute " + precision
-                + (qwenOffload ? ", Qwen offloaded" : "");
+                + (qwenOffload ? ", Qwen offloaded" : "") + ", " + FusedOps.describe(device);
     }
 
     /** "cpu", "gpu", "gpu:N"; anything else is rejected with the accepted forms. */

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.nn.fused.FusedOps;
 import dev.step1x.engine.runtime.EngineRuntime;
 import org.junit.jupiter.api.Test;
 
@@ -23,9 +24,9 @@ class AttentionTest {
             NDArray mask = Attention.additiveMask(allowed.logicalOr(m.ones(new Shape(41)).toType(DataType.BOOLEAN, false)
                     .mul(m.arange(41).eq(0))), DataType.FLOAT32);
             for (NDArray msk : new NDArray[] {null, mask}) {
-                float[] full = Attention.scaledDotProduct(q, k, v, msk, 0).toFloatArray();
+                float[] full = Attention.composed(q, k, v, msk, 0).toFloatArray();
                 for (int chunk : new int[] {1, 5, 16, 36, 37, 100}) {
-                    NDArray chunked = Attention.scaledDotProduct(q, k, v, msk, chunk);
+                    NDArray chunked = Attention.composed(q, k, v, msk, chunk);
                     assertThat(chunked.getShape()).isEqualTo(new Shape(2, 3, 37, 8));
                     float[] c = chunked.toFloatArray();
                     for (int i = 0; i < c.length; i++) {
@@ -38,20 +39,29 @@ class AttentionTest {
     }
 
     @Test
-    void matchesTheSoftmaxFormulaComputedByHand() {
+    void matchesTheSoftmaxFormulaComputedByHandOnBothRoutes() {
         try (NDManager m = EngineRuntime.startDefault().newManager()) {
-            // one head, one query, two keys: weights softmax([q·k0, q·k1] / sqrt(2))
-            NDArray q = m.create(new float[] {1f, 0f}, new Shape(1, 1, 1, 2));
-            NDArray k = m.create(new float[] {1f, 0f, 0f, 1f}, new Shape(1, 1, 2, 2));
-            NDArray v = m.create(new float[] {10f, 20f}, new Shape(1, 1, 2, 1));
-            double s0 = 1 / Math.sqrt(2);
-            double w0 = Math.exp(s0) / (Math.exp(s0) + 1);
-            float out = Attention.scaledDotProduct(q, k, v, null, 0).getFloat();
-            assertThat((double) out).isCloseTo(w0 * 10 + (1 - w0) * 20, org.assertj.core.data.Offset.offset(1e-5));
-            // masking key 0 leaves only value 20
-            NDArray mask = Attention.additiveMask(m.create(new boolean[] {false, true}, new Shape(1, 1, 1, 2)),
-                    DataType.FLOAT32);
-            assertThat(Attention.scaledDotProduct(q, k, v, mask, 0).getFloat()).isEqualTo(20f);
+            for (FusedOps.Mode mode : new FusedOps.Mode[] {FusedOps.Mode.COMPOSED, FusedOps.Mode.FUSED}) {
+                FusedOps.setMode(mode);
+                try {
+                    // one head, one query, two keys: weights softmax([q·k0, q·k1] / sqrt(2))
+                    NDArray q = m.create(new float[] {1f, 0f}, new Shape(1, 1, 1, 2));
+                    NDArray k = m.create(new float[] {1f, 0f, 0f, 1f}, new Shape(1, 1, 2, 2));
+                    NDArray v = m.create(new float[] {10f, 20f, 30f, 40f}, new Shape(1, 1, 2, 2));
+                    double s0 = 1 / Math.sqrt(2);
+                    double w0 = Math.exp(s0) / (Math.exp(s0) + 1);
+                    float out = Attention.scaledDotProduct(q, k, v, null, 0).getFloat(0, 0, 0, 0);
+                    assertThat((double) out).as(mode.toString())
+                            .isCloseTo(w0 * 10 + (1 - w0) * 30, org.assertj.core.data.Offset.offset(1e-5));
+                    // masking key 0 leaves only value 30 (additive and boolean masks alike)
+                    NDArray allowed = m.create(new boolean[] {false, true}, new Shape(1, 1, 1, 2));
+                    NDArray mask = Attention.additiveMask(allowed, DataType.FLOAT32);
+                    assertThat(Attention.scaledDotProduct(q, k, v, mask, 0).getFloat(0, 0, 0, 0)).isEqualTo(30f);
+                    assertThat(Attention.scaledDotProduct(q, k, v, allowed, 0).getFloat(0, 0, 0, 0)).isEqualTo(30f);
+                } finally {
+                    FusedOps.setMode(FusedOps.Mode.AUTO);
+                }
+            }
         }
     }
 
@@ -60,7 +70,7 @@ class AttentionTest {
         try (NDManager m = EngineRuntime.startDefault().newManager()) {
             NDArray q = m.randomNormal(new Shape(1, 2, 64, 8));
             int before = ((BaseNDManager) m).getManagedArrays().size();
-            NDArray out = Attention.scaledDotProduct(q, q, q, null, 7);
+            NDArray out = Attention.composed(q, q, q, null, 7);
             int after = ((BaseNDManager) m).getManagedArrays().size();
             // the output plus the one transposed key view shared by all blocks
             assertThat(after - before).isLessThanOrEqualTo(2);

@@ -75,4 +75,37 @@ class EngineRuntimeTest {
                 .isEqualTo(256L << 20);
         assertThat(EngineRuntime.startDefault().maxScoreBytes()).isEqualTo(dev.step1x.engine.nn.Attention.DEFAULT_SCORE_BYTES);
     }
+
+    @Test
+    void fusedOpsModeComesFromTheOptionsThenThePropertyThenAuto() {
+        String saved = System.getProperty(EngineRuntime.FUSED_OPS_PROPERTY);
+        try {
+            System.clearProperty(EngineRuntime.FUSED_OPS_PROPERTY);
+            if (System.getenv(EngineRuntime.FUSED_OPS_ENV) == null) {
+                assertThat(EngineRuntime.fusedOpsSetting(null)).isEqualTo("auto");
+            }
+            System.setProperty(EngineRuntime.FUSED_OPS_PROPERTY, "composed");
+            assertThat(EngineRuntime.fusedOpsSetting(null)).isEqualTo("composed");
+            assertThat(EngineRuntime.fusedOpsSetting(" ")).isEqualTo("composed");
+            assertThat(EngineRuntime.fusedOpsSetting("fused")).isEqualTo("fused");
+            EngineRuntime rt = EngineRuntime.start(EngineRuntime.Options.defaults());
+            assertThat(rt.describe()).endsWith("fused ops composed");
+            assertThat(EngineRuntime.start(EngineRuntime.Options.defaults().withFusedOps("auto")).describe())
+                    .contains("fused ops auto (TorchScript, attention fp32");
+            // fused mode: checked at start for float32 and the compute type
+            assertThat(EngineRuntime.start(EngineRuntime.Options.defaults().withFusedOps("fused").withDtype("fp16"))
+                    .describe()).contains("compute fp16, fused ops fused (TorchScript");
+            assertThatThrownBy(() -> EngineRuntime.start(EngineRuntime.Options.defaults().withFusedOps("flash")))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auto, fused, composed");
+            // the five-argument form leaves the mode unspecified
+            assertThat(new EngineRuntime.Options("cpu", null, null, "auto", false).fusedOps()).isNull();
+        } finally {
+            if (saved == null) {
+                System.clearProperty(EngineRuntime.FUSED_OPS_PROPERTY);
+            } else {
+                System.setProperty(EngineRuntime.FUSED_OPS_PROPERTY, saved);
+            }
+            dev.step1x.engine.nn.fused.FusedOps.setMode(dev.step1x.engine.nn.fused.FusedOps.Mode.AUTO);
+        }
+    }
 }
