@@ -61,6 +61,8 @@ public class WorkerProperties {
         private String dtype = "auto";
         /** Keep Qwen's weights in host memory between encodings (GPU only): more DiT rows per batch. */
         private boolean qwenOffload;
+        /** libtorch's fused attention and GroupNorm: auto (when the start-up self-test passes), fused or composed. */
+        private String fusedOps = "auto";
         /**
          * Model versions this worker serves; other requests are REJECTED with MODEL_VERSION_UNAVAILABLE. In model
          * mode the model directory must hold each one (start-up fails naming a missing one); the warm-up batch runs
@@ -86,6 +88,8 @@ public class WorkerProperties {
         public void setDtype(String dtype) { this.dtype = dtype; }
         public boolean isQwenOffload() { return qwenOffload; }
         public void setQwenOffload(boolean qwenOffload) { this.qwenOffload = qwenOffload; }
+        public String getFusedOps() { return fusedOps; }
+        public void setFusedOps(String fusedOps) { this.fusedOps = fusedOps; }
         public List<String> getModelVersions() { return modelVersions; }
         public void setModelVersions(List<String> modelVersions) { this.modelVersions = modelVersions; }
         public Simulated getSimulated() { return simulated; }

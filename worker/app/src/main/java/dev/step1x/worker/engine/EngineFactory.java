@@ -1,6 +1,7 @@
 package dev.step1x.worker.engine;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.nn.fused.FusedOps;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
@@ -95,6 +96,12 @@ public final class EngineFactory {
                     + cfg.getDtype() + ": " + e.getMessage(),
                     "Set worker.engine.device to cpu, gpu or gpu:N and worker.engine.dtype to auto, fp32 or fp16.", e);
         }
+        try {
+            FusedOps.Mode.parse(cfg.getFusedOps());
+        } catch (IllegalArgumentException e) {
+            throw new EngineConfigurationException("worker.engine.fused-ops=" + cfg.getFusedOps() + ": " + e.getMessage(),
+                    "Set worker.engine.fused-ops to auto, fused or composed.", e);
+        }
         Path root = Path.of(cfg.getModelDir().trim());
         Path qwen = blank(cfg.getQwenDir()) ? null : Path.of(cfg.getQwenDir().trim());
         ModelDirectory dir;
@@ -131,7 +138,7 @@ public final class EngineFactory {
         }
         EngineRuntime.Options options = new EngineRuntime.Options(cfg.getDevice(),
                 blank(cfg.getCacheDir()) ? null : Path.of(cfg.getCacheDir()), cfg.getNumThreads(), cfg.getDtype(),
-                cfg.isQwenOffload());
+                cfg.isQwenOffload(), cfg.getFusedOps());
         try {
             return new Opened(Step1XEditPipeline.open(setup.model(), options), false);
         } catch (IOException e) {

@@ -74,6 +74,10 @@ class EngineFactoryTest {
         e.setDevice("gpu:1");
         e.setDtype("bf16");
         assertThatThrownBy(() -> EngineFactory.check(e)).hasMessageContaining("dtype 'bf16' is not one of");
+        e.setDtype("fp16");
+        e.setFusedOps("flash");
+        assertThatThrownBy(() -> EngineFactory.check(e)).hasMessageStartingWith("worker.engine.fused-ops=flash")
+                .hasMessageContaining("not one of: auto, fused, composed");
     }
 
     @Test
