@@ -105,17 +105,24 @@ public final class ParityRunner {
         return new Report(rows);
     }
 
+    /** The component registered under the case's name, else the one registered for its whole set ({@code "<set>/*"}). */
+    ParityComponent componentFor(ParityCase c) {
+        ParityComponent byName = components.get(c.name());
+        return byName != null ? byName : components.get(c.set() + "/*");
+    }
+
     /** Runs one case with its registered component (NOT IMPLEMENTED without one). */
     public List<Row> runCase(ParityCase c) {
         String label = c.set() + "/" + c.name();
-        ParityComponent component = components.get(c.name());
+        ParityComponent component = componentFor(c);
         if (component == null) {
             return List.of(new Row(label, c.outputs().size() + " outputs", Double.NaN, "-",
                     Status.NOT_IMPLEMENTED, ""));
         }
         List<Row> rows = new ArrayList<>();
         try (NDManager manager = runtime.newManager(); SafetensorsFile file = SafetensorsFile.open(c.file())) {
-            Map<String, NDArray> actual = component.run(manager, new CaseData(c, file, manager, precision));
+            CaseData data = new CaseData(c, file, manager, precision, runtime);
+            Map<String, NDArray> actual = component.run(manager, data);
             for (Map.Entry<String, Tolerance> golden : c.outputs().entrySet()) {
                 Map.Entry<String, Tolerance> out = precision == Precision.FP16
                         ? Map.entry(golden.getKey(), ParityCatalog.fp16Tolerance(c, golden.getKey(), golden.getValue()))
@@ -129,6 +136,11 @@ public final class ParityRunner {
                 NDArray expected = file.load(manager, out.getKey());
                 TensorComparison.Result r = TensorComparison.compare(a, expected, out.getValue());
                 rows.add(new Row(label, out.getKey(), r.maxAbsDiff(), out.getValue().toString(),
+                        r.pass() ? Status.PASS : Status.FAIL, r.note()));
+            }
+            for (CaseData.ExtraCheck check : data.extraChecks()) {
+                TensorComparison.Result r = TensorComparison.compare(check.actual(), check.expected(), check.tolerance());
+                rows.add(new Row(label, check.label(), r.maxAbsDiff(), check.tolerance().toString(),
                         r.pass() ? Status.PASS : Status.FAIL, r.note()));
             }
         } catch (Exception | LinkageError e) { // LinkageError: e.g. a runtime without java.desktop for ImageIO
