@@ -71,22 +71,52 @@ public final class ParityCatalog {
     static final Tolerance FP16_FORWARD = Tolerance.of(1e-2);
     /** A whole sampling run (steps of float16 forwards, then the float32 VAE): CPU measured ≤ 1.4e-2. */
     static final Tolerance FP16_SAMPLER = new Tolerance(3e-2, 1e-2);
+    /**
+     * The pipeline's text conditioning in float16: the Qwen hidden states (one float16 forward) and the
+     * connector's outputs on them (a second one): CPU measured ≤ 8.5e-3.
+     */
+    static final Tolerance FP16_TEXT_CHAIN = new Tolerance(2e-2, 1e-2);
+    /**
+     * uint8 images of a float16 sampling run at the bucket size: the decoded images differ by ≤ 8e-3 (≈ 1 level
+     * of 255) before the truncating conversion; CPU measured |Δ| ≤ 1 with ≥ 85.6 % exact.
+     */
+    static final Tolerance FP16_UINT8_IMAGE = new Tolerance(2, 0, 0.70);
+    /**
+     * The same after the BICUBIC back-resize to the input size (its negative lobes can add a level):
+     * CPU measured |Δ| ≤ 2 with ≥ 83.4 % exact.
+     */
+    static final Tolerance FP16_UINT8_RESIZED = new Tolerance(3, 0, 0.70);
 
     /**
      * The tolerance of an output when the DiT, connector and Qwen compute in float16 against the float32
      * golden tensors: {@link #FP16_FORWARD} for float outputs of a model forward, {@link #FP16_SAMPLER}
-     * for those of a sampling run and ±2 on its uint8 image; integer outputs stay exact and cases without
-     * a float16 model (VAE, preprocessing, CFG arithmetic) keep their float32 tolerance.
+     * for those of a sampling run and {@link #FP16_UINT8_IMAGE} for its uint8 images; in the pipeline set
+     * {@link #FP16_TEXT_CHAIN} for the Qwen hidden states, the embedding and the connector outputs, and
+     * {@link #FP16_UINT8_RESIZED} for the output image after the back-resize. Integer
+     * outputs, the schedule, and outputs before any float16 model (preprocessing, the VAE encode) keep their
+     * float32 tolerance, as do cases without a float16 model (VAE, preprocessing, CFG arithmetic).
      */
     public static Tolerance fp16Tolerance(ParityCase c, String tensor, Tolerance golden) {
-        if (golden.equals(Tolerance.EXACT)) {
+        if (golden.equals(Tolerance.EXACT) || golden.equals(LAST_BIT)) {
             return golden;
         }
         if (FP16_MODEL_CASES.contains(c.name())) {
             return FP16_FORWARD;
         }
         if (FP16_SAMPLER_CASES.contains(c.name())) {
-            return tensor.equals("out.image_u8_hwc") ? Tolerance.abs(2) : FP16_SAMPLER;
+            return tensor.equals("out.image_u8_hwc") ? FP16_UINT8_IMAGE : FP16_SAMPLER;
+        }
+        if (c.set().equals("pipeline")) {
+            if (golden.equals(Tolerance.UINT8_IMAGE)) {
+                return tensor.equals("out.image_u8_hwc") ? FP16_UINT8_RESIZED : FP16_UINT8_IMAGE;
+            }
+            if (tensor.equals("mid.vae_moments") || tensor.equals("mid.ref_latents") || tensor.equals("mid.prepare.img")) {
+                return golden; // the VAE encode and the noise: float32 in both runs
+            }
+            if (tensor.startsWith("mid.qwen.") || tensor.equals("mid.llm_embedding") || tensor.contains(".connector_")) {
+                return FP16_TEXT_CHAIN;
+            }
+            return FP16_SAMPLER;
         }
         return golden;
     }

@@ -28,6 +28,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -67,10 +68,14 @@ public final class PipelineParity {
     private PipelineParity() {}
 
     public static ParityComponent component() {
-        return PipelineParity::run;
+        return (manager, data) -> run(manager, data, UnaryOperator.identity());
     }
 
-    static Map<String, NDArray> run(NDManager manager, CaseData data) throws Exception {
+    /**
+     * @param draws applied to the noise source that injects the case's draws (identity in the parity runs;
+     *     tests replace it to show that the comparison depends on them)
+     */
+    static Map<String, NDArray> run(NDManager manager, CaseData data, UnaryOperator<NoiseSource> draws) throws Exception {
         Map<String, String> meta = data.metadata();
         ModelVersion version = ModelVersion.parse(meta.getOrDefault("code_version", "v1.0"));
         EditInput golden = request(data, version);
@@ -78,8 +83,9 @@ public final class PipelineParity {
         NDArray noise = data.tensor("in.noise");
         float[] epsValues = eps.toFloatArray();
         float[] noiseValues = noise.toFloatArray();
-        NoiseSource injected = (draw, request, count) -> request != golden ? NoiseSource.SEEDED.draw(draw, request, count)
-                : draw == NoiseSource.Draw.POSTERIOR_EPS ? epsValues : noiseValues;
+        NoiseSource injected = draws.apply((draw, request, count) -> request != golden
+                ? NoiseSource.SEEDED.draw(draw, request, count)
+                : draw == NoiseSource.Draw.POSTERIOR_EPS ? epsValues : noiseValues);
         boolean batch = ParityCase.BATCH.equals(data.parityCase().variant());
 
         Path modelDir = Files.createTempDirectory("step1x-pipeline-parity-");
