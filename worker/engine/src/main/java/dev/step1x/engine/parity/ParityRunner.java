@@ -29,8 +29,22 @@ public final class ParityRunner {
         }
     }
 
-    /** @param maxAbsDiff NaN when not applicable */
-    public record Row(String caseName, String tensor, double maxAbsDiff, String tolerance, Status status, String note) {}
+    /**
+     * @param maxAbsDiff NaN when not applicable
+     * @param exactFraction the fraction of exactly equal values where the tolerance asks for one (uint8 images), else NaN
+     */
+    public record Row(String caseName, String tensor, double maxAbsDiff, double exactFraction, String tolerance,
+            Status status, String note) {
+
+        public Row(String caseName, String tensor, double maxAbsDiff, String tolerance, Status status, String note) {
+            this(caseName, tensor, maxAbsDiff, Double.NaN, tolerance, status, note);
+        }
+
+        static Row of(String caseName, String tensor, Tolerance tolerance, TensorComparison.Result r) {
+            return new Row(caseName, tensor, r.maxAbsDiff(), tolerance.minExactFraction() > 0 ? r.exactFraction() : Double.NaN,
+                    tolerance.toString(), r.pass() ? Status.PASS : Status.FAIL, r.note());
+        }
+    }
 
     /** All rows of one run. */
     public record Report(List<Row> rows) {
@@ -43,12 +57,14 @@ public final class ParityRunner {
         }
 
         public void print(PrintStream out) {
-            String fmt = "%-44s %-38s %13s %-20s %s%n";
-            out.printf(Locale.ROOT, fmt, "case", "tensor", "max abs diff", "tolerance", "status");
+            String fmt = "%-44s %-38s %13s %8s %-26s %s%n";
+            out.printf(Locale.ROOT, fmt, "case", "tensor", "max abs diff", "exact", "tolerance", "status");
             for (Row r : rows) {
                 String diff = Double.isNaN(r.maxAbsDiff()) ? "-" : String.format(Locale.ROOT, "%.3e", r.maxAbsDiff());
+                String exact = Double.isNaN(r.exactFraction()) ? "" : String.format(Locale.ROOT, "%.3f%%",
+                        100 * r.exactFraction());
                 String status = r.status() + (r.note().isEmpty() ? "" : "  (" + r.note() + ")");
-                out.printf(Locale.ROOT, fmt, r.caseName(), r.tensor(), diff, r.tolerance(), status);
+                out.printf(Locale.ROOT, fmt, r.caseName(), r.tensor(), diff, exact, r.tolerance(), status);
             }
             out.printf(Locale.ROOT, "%d passed, %d failed, %d not implemented%n",
                     count(Status.PASS), count(Status.FAIL), count(Status.NOT_IMPLEMENTED));
@@ -134,14 +150,11 @@ public final class ParityRunner {
                     continue;
                 }
                 NDArray expected = file.load(manager, out.getKey());
-                TensorComparison.Result r = TensorComparison.compare(a, expected, out.getValue());
-                rows.add(new Row(label, out.getKey(), r.maxAbsDiff(), out.getValue().toString(),
-                        r.pass() ? Status.PASS : Status.FAIL, r.note()));
+                rows.add(Row.of(label, out.getKey(), out.getValue(), TensorComparison.compare(a, expected, out.getValue())));
             }
             for (CaseData.ExtraCheck check : data.extraChecks()) {
-                TensorComparison.Result r = TensorComparison.compare(check.actual(), check.expected(), check.tolerance());
-                rows.add(new Row(label, check.label(), r.maxAbsDiff(), check.tolerance().toString(),
-                        r.pass() ? Status.PASS : Status.FAIL, r.note()));
+                rows.add(Row.of(label, check.label(), check.tolerance(),
+                        TensorComparison.compare(check.actual(), check.expected(), check.tolerance())));
             }
         } catch (Exception | LinkageError e) { // LinkageError: e.g. a runtime without java.desktop for ImageIO
             rows.add(new Row(label, "(component)", Double.NaN, "-", Status.FAIL,

@@ -41,8 +41,7 @@ public final class TensorComparison {
             long bad = size - within.toType(DataType.INT64, false).sum().getLong();
             long exact = equal.toType(DataType.INT64, false).sum().getLong();
             double exactFraction = (double) exact / size;
-            String exactNote = tol.minExactFraction() > 0 || exact < size
-                    ? String.format(Locale.ROOT, "%.3f%% exact", 100.0 * exactFraction) : "";
+            String exactNote = String.format(Locale.ROOT, "%.3f%% exact", 100.0 * exactFraction);
             if (bad != 0) {
                 return new Result(false, maxAbs, exactFraction, bad + " of " + size + " values outside tolerance"
                         + (tol.minExactFraction() > 0 ? ", " + exactNote : ""));
@@ -51,7 +50,7 @@ public final class TensorComparison {
                 return new Result(false, maxAbs, exactFraction, exactNote + ", below the required "
                         + String.format(Locale.ROOT, "%.3f%%", 100.0 * tol.minExactFraction()));
             }
-            return new Result(true, maxAbs, exactFraction, tol.minExactFraction() > 0 ? exactNote : "");
+            return new Result(true, maxAbs, exactFraction, "");
         }
     }
 }

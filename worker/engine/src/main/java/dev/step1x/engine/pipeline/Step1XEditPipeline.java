@@ -11,6 +11,7 @@ import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.PillowResize;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.image.Step1XResize;
+import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.sampler.Denoiser;
 import dev.step1x.engine.sampler.Packing;
@@ -229,11 +230,11 @@ public final class Step1XEditPipeline implements EditEngine {
             NDArray eps = m.create(concatNoise(inputs, latentSize, noiseSource, NoiseSource.Draw.POSTERIOR_EPS),
                     new Shape(n, 16, latentH, latentW));
             NDArray image = ref01.mul(2f).sub(1f);
-            NDArray refLatents = inChunks(n, i -> {
+            NDArray refLatents = inChunks(n, i -> Scoped.run(() -> {
                 NDArray moments = ae.moments(image.get("{}:{}", i, i + 1));
                 tap.tensor("vae_moments", i, moments);
                 return ae.sampleLatents(moments, eps.get("{}:{}", i, i + 1));
-            });
+            }));
             settle(refLatents);
             tap.tensor("ref_latents", PipelineTap.BATCH, refLatents);
 
