@@ -9,13 +9,17 @@ import dev.step1x.engine.image.ImagePreprocessParity;
 import dev.step1x.engine.image.ResizeStep1xParity;
 import dev.step1x.engine.mllm.qwen25vl.FullForwardParity;
 import dev.step1x.engine.mllm.qwen25vl.VisionForwardParity;
+import dev.step1x.engine.pipeline.PipelineParity;
 import dev.step1x.engine.sampler.DenoiseCfgParity;
 import dev.step1x.engine.sampler.SamplerEnd2EndParity;
 import dev.step1x.engine.tokenizer.TokenizeParity;
 import dev.step1x.engine.vae.VaeRoundtripParity;
 import java.util.Map;
 
-/** The engine components registered for golden cases, by case name; the rest are NOT IMPLEMENTED. */
+/**
+ * The engine components registered for golden cases, by case name, or for every case of a set as
+ * {@code "<set>/*"}; the rest are NOT IMPLEMENTED.
+ */
 public final class ParityComponents {
 
     private ParityComponents() {}
@@ -38,6 +42,8 @@ public final class ParityComponents {
                 entry("tokenize", TokenizeParity.component()),
                 entry("full_forward", FullForwardParity.component()),
                 entry("full_forward_bang", FullForwardParity.component()),
-                entry("full_forward_step1x", FullForwardParity.component()));
+                entry("full_forward_step1x", FullForwardParity.component()),
+                // pipeline set: every case (and its batch variant) through the production pipeline
+                entry("pipeline/*", PipelineParity.component()));
     }
 }

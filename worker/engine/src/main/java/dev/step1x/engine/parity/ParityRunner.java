@@ -29,8 +29,22 @@ public final class ParityRunner {
         }
     }
 
-    /** @param maxAbsDiff NaN when not applicable */
-    public record Row(String caseName, String tensor, double maxAbsDiff, String tolerance, Status status, String note) {}
+    /**
+     * @param maxAbsDiff NaN when not applicable
+     * @param exactFraction the fraction of exactly equal values where the tolerance asks for one (uint8 images), else NaN
+     */
+    public record Row(String caseName, String tensor, double maxAbsDiff, double exactFraction, String tolerance,
+            Status status, String note) {
+
+        public Row(String caseName, String tensor, double maxAbsDiff, String tolerance, Status status, String note) {
+            this(caseName, tensor, maxAbsDiff, Double.NaN, tolerance, status, note);
+        }
+
+        static Row of(String caseName, String tensor, Tolerance tolerance, TensorComparison.Result r) {
+            return new Row(caseName, tensor, r.maxAbsDiff(), tolerance.minExactFraction() > 0 ? r.exactFraction() : Double.NaN,
+                    tolerance.toString(), r.pass() ? Status.PASS : Status.FAIL, r.note());
+        }
+    }
 
     /** All rows of one run. */
     public record Report(List<Row> rows) {
@@ -43,12 +57,14 @@ public final class ParityRunner {
         }
 
         public void print(PrintStream out) {
-            String fmt = "%-44s %-38s %13s %-20s %s%n";
-            out.printf(Locale.ROOT, fmt, "case", "tensor", "max abs diff", "tolerance", "status");
+            String fmt = "%-44s %-38s %13s %8s %-26s %s%n";
+            out.printf(Locale.ROOT, fmt, "case", "tensor", "max abs diff", "exact", "tolerance", "status");
             for (Row r : rows) {
                 String diff = Double.isNaN(r.maxAbsDiff()) ? "-" : String.format(Locale.ROOT, "%.3e", r.maxAbsDiff());
+                String exact = Double.isNaN(r.exactFraction()) ? "" : String.format(Locale.ROOT, "%.3f%%",
+                        100 * r.exactFraction());
                 String status = r.status() + (r.note().isEmpty() ? "" : "  (" + r.note() + ")");
-                out.printf(Locale.ROOT, fmt, r.caseName(), r.tensor(), diff, r.tolerance(), status);
+                out.printf(Locale.ROOT, fmt, r.caseName(), r.tensor(), diff, exact, r.tolerance(), status);
             }
             out.printf(Locale.ROOT, "%d passed, %d failed, %d not implemented%n",
                     count(Status.PASS), count(Status.FAIL), count(Status.NOT_IMPLEMENTED));
@@ -105,17 +121,24 @@ public final class ParityRunner {
         return new Report(rows);
     }
 
+    /** The component registered under the case's name, else the one registered for its whole set ({@code "<set>/*"}). */
+    ParityComponent componentFor(ParityCase c) {
+        ParityComponent byName = components.get(c.name());
+        return byName != null ? byName : components.get(c.set() + "/*");
+    }
+
     /** Runs one case with its registered component (NOT IMPLEMENTED without one). */
     public List<Row> runCase(ParityCase c) {
         String label = c.set() + "/" + c.name();
-        ParityComponent component = components.get(c.name());
+        ParityComponent component = componentFor(c);
         if (component == null) {
             return List.of(new Row(label, c.outputs().size() + " outputs", Double.NaN, "-",
                     Status.NOT_IMPLEMENTED, ""));
         }
         List<Row> rows = new ArrayList<>();
         try (NDManager manager = runtime.newManager(); SafetensorsFile file = SafetensorsFile.open(c.file())) {
-            Map<String, NDArray> actual = component.run(manager, new CaseData(c, file, manager, precision));
+            CaseData data = new CaseData(c, file, manager, precision, runtime);
+            Map<String, NDArray> actual = component.run(manager, data);
             for (Map.Entry<String, Tolerance> golden : c.outputs().entrySet()) {
                 Map.Entry<String, Tolerance> out = precision == Precision.FP16
                         ? Map.entry(golden.getKey(), ParityCatalog.fp16Tolerance(c, golden.getKey(), golden.getValue()))
@@ -127,9 +150,11 @@ public final class ParityRunner {
                     continue;
                 }
                 NDArray expected = file.load(manager, out.getKey());
-                TensorComparison.Result r = TensorComparison.compare(a, expected, out.getValue());
-                rows.add(new Row(label, out.getKey(), r.maxAbsDiff(), out.getValue().toString(),
-                        r.pass() ? Status.PASS : Status.FAIL, r.note()));
+                rows.add(Row.of(label, out.getKey(), out.getValue(), TensorComparison.compare(a, expected, out.getValue())));
+            }
+            for (CaseData.ExtraCheck check : data.extraChecks()) {
+                rows.add(Row.of(label, check.label(), check.tolerance(),
+                        TensorComparison.compare(check.actual(), check.expected(), check.tolerance())));
             }
         } catch (Exception | LinkageError e) { // LinkageError: e.g. a runtime without java.desktop for ImageIO
             rows.add(new Row(label, "(component)", Double.NaN, "-", Status.FAIL,

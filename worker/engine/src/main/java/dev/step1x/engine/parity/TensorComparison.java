@@ -2,12 +2,21 @@ package dev.step1x.engine.parity;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import java.util.Locale;
 
 /** Compares an engine output with a golden tensor in float64. */
 public final class TensorComparison {
 
-    /** @param maxAbsDiff NaN when the shapes differ or a value is NaN */
-    public record Result(boolean pass, double maxAbsDiff, String note) {}
+    /**
+     * @param maxAbsDiff NaN when the shapes differ or a value is NaN
+     * @param exactFraction the fraction of values exactly equal (NaN when the shapes differ)
+     */
+    public record Result(boolean pass, double maxAbsDiff, double exactFraction, String note) {
+
+        public Result(boolean pass, double maxAbsDiff, String note) {
+            this(pass, maxAbsDiff, Double.NaN, note);
+        }
+    }
 
     private TensorComparison() {}
 
@@ -17,21 +26,31 @@ public final class TensorComparison {
                     "shape " + actual.getShape() + ", expected " + expected.getShape());
         }
         if (expected.getShape().size() == 0) {
-            return new Result(true, 0, "empty");
+            return new Result(true, 0, 1, "empty");
         }
         try (NDArray a = actual.toType(DataType.FLOAT64, true);
                 NDArray b = expected.toType(DataType.FLOAT64, true);
                 NDArray diff = a.sub(b).abs();
                 NDArray bound = b.abs().mul(tol.rtol()).add(tol.atol());
                 NDArray within = diff.lte(bound);
+                NDArray equal = diff.eq(0);
                 NDArray max = diff.max()) {
             double maxAbs = max.getDouble();
+            long size = within.size();
             // lte is false for NaN, so a NaN anywhere fails.
-            long bad = within.size() - within.toType(DataType.INT64, false).sum().getLong();
-            if (bad == 0) {
-                return new Result(true, maxAbs, "");
+            long bad = size - within.toType(DataType.INT64, false).sum().getLong();
+            long exact = equal.toType(DataType.INT64, false).sum().getLong();
+            double exactFraction = (double) exact / size;
+            String exactNote = String.format(Locale.ROOT, "%.3f%% exact", 100.0 * exactFraction);
+            if (bad != 0) {
+                return new Result(false, maxAbs, exactFraction, bad + " of " + size + " values outside tolerance"
+                        + (tol.minExactFraction() > 0 ? ", " + exactNote : ""));
             }
-            return new Result(false, maxAbs, bad + " of " + within.size() + " values outside tolerance");
+            if (exactFraction < tol.minExactFraction()) {
+                return new Result(false, maxAbs, exactFraction, exactNote + ", below the required "
+                        + String.format(Locale.ROOT, "%.3f%%", 100.0 * tol.minExactFraction()));
+            }
+            return new Result(true, maxAbs, exactFraction, "");
         }
     }
 }

@@ -23,6 +23,12 @@ public interface MllmEncoder extends AutoCloseable {
     Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
             List<String> negativePrompts);
 
+    /** As {@link #encode(NDManager, List, List, List)}, showing the encoder's intermediates to {@code tap}. */
+    default Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
+            List<String> negativePrompts, PipelineTap tap) {
+        return encode(manager, images, instructions, negativePrompts);
+    }
+
     @Override
     void close();
 }

@@ -12,6 +12,7 @@ import dev.step1x.engine.image.QwenVlUtils;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
+import dev.step1x.engine.mllm.qwen25vl.RopeIndex;
 import dev.step1x.engine.mllm.qwen25vl.Step1XEmbedder;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Scoped;
@@ -99,8 +100,14 @@ final class QwenMllmEncoder implements MllmEncoder {
     @Override
     public Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
             List<String> negativePrompts) {
+        return encode(manager, images, instructions, negativePrompts, PipelineTap.NONE);
+    }
+
+    @Override
+    public Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
+            List<String> negativePrompts, PipelineTap tap) {
         if (hostWeights == null) {
-            return encode(embedder, manager, images, instructions, negativePrompts);
+            return encode(embedder, manager, images, instructions, negativePrompts, tap);
         }
         // Offloaded: one host-to-device copy of the weights for the whole batch, freed when it is encoded.
         try (NDManager visit = manager.newSubManager()) {
@@ -111,15 +118,18 @@ final class QwenMllmEncoder implements MllmEncoder {
                 onDevice.put(e.getKey(), copy);
             }
             Conditioning c = encode(embedder(onDevice, config, maxScoreBytes), manager, images, instructions,
-                    negativePrompts);
+                    negativePrompts, tap);
             c.embeddings().attach(manager);
             c.mask().attach(manager);
             return c;
         }
     }
 
+    /** The names of a request's two prompts in {@link PipelineTap} reports. */
+    private static final List<String> PROMPT_NAMES = List.of("qwen.instruction.", "qwen.negative.");
+
     private Conditioning encode(Step1XEmbedder embedder, NDManager manager, List<RgbImage> images,
-            List<String> instructions, List<String> negativePrompts) {
+            List<String> instructions, List<String> negativePrompts, PipelineTap tap) {
         int n = images.size();
         NDArray[] out = Scoped.runAll(() -> {
             List<NDArray> cond = new ArrayList<>();
@@ -128,12 +138,40 @@ final class QwenMllmEncoder implements MllmEncoder {
             List<NDArray> uncondMask = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 // to_pil_image of the resized u8 reference is lossless; then qwen_vl_utils and the processor
-                Qwen2VLImageProcessor.Result pixels = processor.preprocess(manager, QwenVlUtils.fetchImage(images.get(i)));
+                RgbImage fetched = QwenVlUtils.fetchImage(images.get(i));
+                Qwen2VLImageProcessor.Result pixels = processor.preprocess(manager, fetched);
                 long[][] grid = {pixels.gridThw()};
                 int imageTokens = (int) processor.numImageTokens(pixels.gridThw());
-                NDArray ids = ids(manager, instructions.get(i), imageTokens);
-                NDArray negIds = ids(manager, negativePrompts.get(i), imageTokens);
-                Step1XEmbedder.Output o = embedder.embed(List.of(ids, negIds), pixels.pixelValues(), grid);
+                Step1XPrompt.Tokens tokens = prompt.tokenize(instructions.get(i), imageTokens);
+                Step1XPrompt.Tokens negTokens = prompt.tokenize(negativePrompts.get(i), imageTokens);
+                NDArray ids = ids(manager, tokens.step1xIds());
+                NDArray negIds = ids(manager, negTokens.step1xIds());
+                Step1XEmbedder.PromptObserver observer = null;
+                if (tap.active()) {
+                    int request = i;
+                    tap.image("qwen.fetch_image", request, fetched);
+                    tap.image("qwen.processor_resized", request, pixels.resized());
+                    tap.tensor("qwen.image_grid_thw", request, manager.create(pixels.gridThw(), new Shape(1, 3)));
+                    List<Step1XPrompt.Tokens> both = List.of(tokens, negTokens);
+                    for (int p = 0; p < 2; p++) {
+                        tap.tensor(PROMPT_NAMES.get(p) + "processor_input_ids", request, ids(manager, both.get(p).inputIds()));
+                        tap.tensor(PROMPT_NAMES.get(p) + "input_ids", request, p == 0 ? ids : negIds);
+                    }
+                    observer = new Step1XEmbedder.PromptObserver() {
+                        @Override
+                        public void positions(int p, RopeIndex.Result positions) {
+                            tap.tensor(PROMPT_NAMES.get(p) + "position_ids", request, positions.positionIds());
+                            tap.tensor(PROMPT_NAMES.get(p) + "rope_deltas", request, positions.ropeDeltas());
+                        }
+
+                        @Override
+                        public void lastHiddenState(int p, NDArray attentionMask, NDArray lastHiddenState) {
+                            tap.tensor(PROMPT_NAMES.get(p) + "attention_mask", request, attentionMask);
+                            tap.tensor(PROMPT_NAMES.get(p) + "last_hidden_state", request, lastHiddenState);
+                        }
+                    };
+                }
+                Step1XEmbedder.Output o = embedder.embed(List.of(ids, negIds), pixels.pixelValues(), grid, observer);
                 cond.add(o.embs().get("0:1"));
                 uncond.add(o.embs().get("1:2"));
                 condMask.add(o.masks().get("0:1"));
@@ -149,8 +187,7 @@ final class QwenMllmEncoder implements MllmEncoder {
         return new Conditioning(out[0], out[1]);
     }
 
-    private NDArray ids(NDManager manager, String text, int imageTokens) {
-        long[] ids = prompt.tokenize(text, imageTokens).step1xIds();
+    private static NDArray ids(NDManager manager, long[] ids) {
         return manager.create(ids, new Shape(1, ids.length));
     }
 

@@ -11,6 +11,7 @@ import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.PillowResize;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.image.Step1XResize;
+import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.sampler.Denoiser;
 import dev.step1x.engine.sampler.Packing;
@@ -38,9 +39,6 @@ import java.util.function.Function;
  * per-batch NDManager that is closed when the batch returns.
  */
 public final class Step1XEditPipeline implements EditEngine {
-
-    /** Mixes the request seed for the reference posterior's noise, so it differs from the initial noise. */
-    static final long VAE_SEED_MIX = 0x9E3779B97F4A7C15L;
 
     private final EngineRuntime runtime;
     private final ModelDirectory model;
@@ -153,12 +151,21 @@ public final class Step1XEditPipeline implements EditEngine {
     }
 
     public synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
+        return edit(inputs, progress, NoiseSource.SEEDED, PipelineTap.NONE);
+    }
+
+    /**
+     * {@link #edit(List, EditProgress)} with the random draws from {@code noise} and the intermediates shown to
+     * {@code tap} (the parity checks' seam; production passes {@link NoiseSource#SEEDED} and {@link PipelineTap#NONE}).
+     */
+    synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress, NoiseSource noise,
+            PipelineTap tap) {
         if (inputs.isEmpty()) {
             return List.of();
         }
         BucketKey bucket = commonBucket(inputs);
         StageClock clock = new StageClock(progress);
-        float[] all = generate(inputs, bucket, clock);
+        float[] all = generate(inputs, bucket, clock, noise, tap);
         int n = inputs.size();
         int h = bucket.height();
         int w = bucket.width();
@@ -170,7 +177,10 @@ public final class Step1XEditPipeline implements EditEngine {
         for (int i = 0; i < n; i++) {
             float[] chw = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);
             EditInput in = inputs.get(i);
-            RgbImage out = Step1XResize.resizeOutput(chw, w, h, in.image().width(), in.image().height());
+            RgbImage atBucket = Step1XResize.toPilImage(chw, w, h);
+            tap.image("image_u8_bucket", i, atBucket);
+            RgbImage out = Step1XResize.resizeOutput(atBucket, in.image().width(), in.image().height());
+            tap.image("image_u8", i, out);
             images.add(out);
             bytes.add(encode(out, in.encoding()));
         }
@@ -187,8 +197,14 @@ public final class Step1XEditPipeline implements EditEngine {
 
     /** Stages 1–12 for one bucket: the decoded images in [0, 1], [N, 3, h, w] flattened (package-private for tests). */
     synchronized float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock) {
+        return generate(inputs, bucket, clock, NoiseSource.SEEDED, PipelineTap.NONE);
+    }
+
+    private float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock, NoiseSource noiseSource,
+            PipelineTap tap) {
         Step1XEdit dit = dit(bucket.version());
         int n = inputs.size();
+        boolean tapped = tap.active();
         try (NDManager m = models.newSubManager()) {
             // 1. Resize the reference: area ~ size_level², aspect kept, multiples of 16 (v1.0 BICUBIC, v1.1 LANCZOS)
             clock.start("resize");
@@ -200,6 +216,9 @@ public final class Step1XEditPipeline implements EditEngine {
             }
             int h = bucket.height();
             int w = bucket.width();
+            for (int i = 0; i < n; i++) {
+                tap.image("ref_image", i, resized.get(i));
+            }
             // 2. To tensor: [N, 3, h, w] in [0, 1]
             NDArray ref01 = m.create(concat(resized, Step1XResize::toTensor01), new Shape(n, 3, h, w));
 
@@ -208,20 +227,30 @@ public final class Step1XEditPipeline implements EditEngine {
             long latentH = h / 8;
             long latentW = w / 8;
             int latentSize = (int) (16 * latentH * latentW);
-            NDArray eps = m.create(concatNoise(inputs, latentSize, VAE_SEED_MIX), new Shape(n, 16, latentH, latentW));
+            NDArray eps = m.create(concatNoise(inputs, latentSize, noiseSource, NoiseSource.Draw.POSTERIOR_EPS),
+                    new Shape(n, 16, latentH, latentW));
             NDArray image = ref01.mul(2f).sub(1f);
-            NDArray refLatents = inChunks(n, i -> ae.encodeSample(image.get("{}:{}", i, i + 1), eps.get("{}:{}", i, i + 1)));
+            NDArray refLatents = inChunks(n, i -> Scoped.run(() -> {
+                NDArray moments = ae.moments(image.get("{}:{}", i, i + 1));
+                tap.tensor("vae_moments", i, moments);
+                return ae.sampleLatents(moments, eps.get("{}:{}", i, i + 1));
+            }));
             settle(refLatents);
+            tap.tensor("ref_latents", PipelineTap.BATCH, refLatents);
 
             // 9. Text: MLLM embeddings of instruction and negative prompt with the image
             clock.start("mllm");
             MllmEncoder.Conditioning cond = mllm.encode(m, resized, inputs.stream().map(EditInput::instruction).toList(),
-                    inputs.stream().map(EditInput::negativePrompt).toList());
+                    inputs.stream().map(EditInput::negativePrompt).toList(), tap);
             settle(cond.embeddings());
+            tap.tensor("llm_embedding", PipelineTap.BATCH, cond.embeddings());
+            tap.tensor("mask", PipelineTap.BATCH, cond.mask());
 
             // 4. Noise from each request's own seed; 5. schedule; 7. pack; 8. ids
             clock.start("denoise");
-            NDArray noise = m.create(concatNoise(inputs, latentSize, 0), new Shape(n, 16, latentH, latentW));
+            NDArray noise = m.create(concatNoise(inputs, latentSize, noiseSource, NoiseSource.Draw.INITIAL_NOISE),
+                    new Shape(n, 16, latentH, latentW));
+            tap.tensor("noise", PipelineTap.BATCH, noise);
             long gridH = latentH / 2;
             long gridW = latentW / 2;
             double[] timesteps = Sampling.schedule(bucket.steps(), gridH * gridW);
@@ -229,6 +258,14 @@ public final class Step1XEditPipeline implements EditEngine {
                     .concat(Packing.referenceIds(m, gridH, gridW, bucket.version()), 0).expandDims(0).repeat(0, 2L * n);
             NDArray txtIds = Packing.textIds(m, cond.embeddings().getShape().get(1)).expandDims(0).repeat(0, 2L * n);
             EmbedND.Rope pe = dit.rope(txtIds, imgIds);
+            if (tapped) {
+                float[] ts = new float[timesteps.length];
+                for (int i = 0; i < ts.length; i++) {
+                    ts[i] = (float) timesteps[i];
+                }
+                tap.tensor("timesteps", PipelineTap.BATCH, m.create(ts));
+                tap.tensor("img_ids", PipelineTap.BATCH, imgIds);
+            }
             float[] guidance = new float[n];
             for (int i = 0; i < n; i++) {
                 guidance[i] = inputs.get(i).guidance();
@@ -236,19 +273,33 @@ public final class Step1XEditPipeline implements EditEngine {
             // 10. Denoise: CFG over 2N rows, Euler on the target half, reference half restored each step
             NDArray llm = cond.embeddings();
             NDArray mask = cond.mask();
+            Map<String, NDArray> steps = tapped ? new LinkedHashMap<>() : null;
             NDArray packed = Denoiser.denoise(Packing.pack(noise), Packing.pack(refLatents), timesteps, guidance,
                     bucket.version(), (img, tVec, step) -> {
-                        NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, null);
+                        Map<String, NDArray> ditMids = tapped ? new LinkedHashMap<>() : null;
+                        NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, ditMids);
+                        if (tapped) {
+                            tap.tensor("step" + step + ".connector_txt", PipelineTap.BATCH, ditMids.get("mid.connector.txt"));
+                            tap.tensor("step" + step + ".connector_y", PipelineTap.BATCH, ditMids.get("mid.connector.y"));
+                            ditMids.values().forEach(NDArray::close);
+                        }
                         clock.progress().step(step + 1, timesteps.length - 1);
                         return v;
-                    }, null);
+                    }, steps);
             settle(packed);
+            if (tapped) {
+                steps.forEach((name, value) -> tap.tensor(name.substring("mid.".length()), PipelineTap.BATCH, value));
+            }
 
             // 11. Unpack; 12. decode, clamp to [-1, 1], to [0, 1]
             clock.start("vaeDecode");
             NDArray latents = Packing.unpack(packed, gridH, gridW);
             NDArray decoded = inChunks(n, i -> ae.decode(latents.get("{}:{}", i, i + 1)));
-            return decoded.clip(-1f, 1f).mul(0.5f).add(0.5f).toFloatArray();
+            NDArray image01 = decoded.clip(-1f, 1f).mul(0.5f).add(0.5f);
+            tap.tensor("latents_unpacked", PipelineTap.BATCH, latents);
+            tap.tensor("decoded", PipelineTap.BATCH, decoded);
+            tap.tensor("image01", PipelineTap.BATCH, image01);
+            return image01.toFloatArray();
         }
     }
 
@@ -325,11 +376,15 @@ public final class Step1XEditPipeline implements EditEngine {
         return out;
     }
 
-    private static float[] concatNoise(List<EditInput> inputs, int perRequest, long mix) {
+    private static float[] concatNoise(List<EditInput> inputs, int perRequest, NoiseSource source, NoiseSource.Draw draw) {
         float[] out = new float[inputs.size() * perRequest];
         for (int i = 0; i < inputs.size(); i++) {
-            System.arraycopy(NoiseGenerator.standardNormal(inputs.get(i).seed() ^ mix, perRequest), 0, out,
-                    i * perRequest, perRequest);
+            float[] one = source.draw(draw, inputs.get(i), perRequest);
+            if (one.length != perRequest) {
+                throw new IllegalStateException(draw + " of request " + i + ": " + one.length + " values, expected "
+                        + perRequest);
+            }
+            System.arraycopy(one, 0, out, i * perRequest, perRequest);
         }
         return out;
     }

@@ -48,7 +48,10 @@ public final class Denoiser {
      * @param reference [N, T, C] packed reference latents
      * @param timesteps the schedule, from 1 down to 0
      * @param guidance per request, length N
-     * @param mids if not null, receives per-step tensors under the golden sets' {@code mid.step{i}.*} names
+     * @param mids if not null, receives per-step tensors under the golden sets' {@code mid.step{i}.*} names:
+     *     {@code x_target} (the target tokens entering the step), {@code img_in} (the DiT input), {@code t_vec},
+     *     {@code pred}, {@code v_cfg} (and v1.1's {@code diff_norm}, {@code norm_divisor} while clipping) and
+     *     {@code latents} (the target tokens after the step)
      * @return [N, T, C] target tokens after the last step
      */
     public static NDArray denoise(NDArray target, NDArray reference, double[] timesteps, float[] guidance,
@@ -97,6 +100,7 @@ public final class Denoiser {
                 // Python float (t_prev - t_curr) in double, then a float32 scalar times the tensor
                 return current.add(v.mul((float) (tPrev - tCurr)));
             });
+            keep(mids, "mid.step" + i + ".latents", next);
             if (x != target && mids == null) {
                 x.close(); // the previous state; the caller's input stays theirs
             }

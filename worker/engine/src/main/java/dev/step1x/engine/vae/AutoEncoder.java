@@ -100,7 +100,15 @@ public final class AutoEncoder implements AutoCloseable {
      * @param eps standard-normal noise shaped like the latents [B, z_channels, H/f, W/f]
      */
     public NDArray encodeSample(NDArray image, NDArray eps) {
-        return Scoped.run(() -> normalize(DiagonalGaussian.fromMoments(moments(image)).sample(eps)));
+        return Scoped.run(() -> sampleLatents(moments(image), eps));
+    }
+
+    /**
+     * The second half of {@link #encodeSample}: normalised latents of a posterior sample from the encoder's
+     * moments [B, 2*z_channels, h, w], {@code scale_factor * ((mean + exp(0.5 * logvar) * eps) - shift_factor)}.
+     */
+    public NDArray sampleLatents(NDArray moments, NDArray eps) {
+        return Scoped.run(() -> normalize(DiagonalGaussian.fromMoments(moments).sample(eps)));
     }
 
     /** {@code scale_factor * (z - shift_factor)}: raw posterior latents to the DiT's latent space (new array). */

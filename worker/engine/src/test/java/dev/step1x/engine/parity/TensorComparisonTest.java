@@ -37,6 +37,36 @@ class TensorComparisonTest {
         }
     }
 
+    /** uint8 images: |Δ| <= 1 is not enough, at least 99 % of the values must be exact (a one-level shift is a bug). */
+    @Test
+    void aMinimumExactFractionIsRequiredWhereTheToleranceAsksForIt() {
+        try (NDManager m = EngineRuntime.startDefault().newManager()) {
+            int n = 1000;
+            byte[] golden = new byte[n];
+            byte[] fewFlips = new byte[n];
+            byte[] manyFlips = new byte[n];
+            for (int i = 0; i < n; i++) {
+                golden[i] = (byte) (i % 200);
+                fewFlips[i] = (byte) (i % 200 + (i % 200 == 7 ? 1 : 0)); // 5 of 1000 off by one: 99.5 % exact
+                manyFlips[i] = (byte) (i % 200 + (i % 50 == 0 ? 1 : 0)); // 20 of 1000: 98 % exact
+            }
+            var expected = m.create(java.nio.ByteBuffer.wrap(golden), new Shape(n), ai.djl.ndarray.types.DataType.UINT8);
+            var few = m.create(java.nio.ByteBuffer.wrap(fewFlips), new Shape(n), ai.djl.ndarray.types.DataType.UINT8);
+            var many = m.create(java.nio.ByteBuffer.wrap(manyFlips), new Shape(n), ai.djl.ndarray.types.DataType.UINT8);
+            var ok = TensorComparison.compare(few, expected, Tolerance.UINT8_IMAGE);
+            assertThat(ok.pass()).isTrue();
+            assertThat(ok.exactFraction()).isEqualTo(0.995);
+            assertThat(ok.note()).isEmpty();
+            var bad = TensorComparison.compare(many, expected, Tolerance.UINT8_IMAGE);
+            assertThat(bad.pass()).isFalse();
+            assertThat(bad.maxAbsDiff()).isEqualTo(1);
+            assertThat(bad.note()).contains("98.000% exact").contains("below the required 99.000%");
+            // without the fraction rule the same values pass
+            assertThat(TensorComparison.compare(many, expected, Tolerance.abs(1)).pass()).isTrue();
+            assertThat(Tolerance.UINT8_IMAGE).hasToString("atol 1e+00 >=99% exact");
+        }
+    }
+
     @Test
     void exactComparesIntegersAcrossTypes() {
         try (NDManager m = EngineRuntime.startDefault().newManager()) {

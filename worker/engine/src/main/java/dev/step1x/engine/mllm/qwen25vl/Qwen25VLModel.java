@@ -235,9 +235,21 @@ public final class Qwen25VLModel {
     /** As {@link #forward}, with the vision tower's output given (e.g. computed once for several prompts). */
     public NDArray forwardWithImageFeatures(NDArray inputIds, NDArray attentionMask, NDArray imageFeatures,
             long[][] gridThw) {
+        return forwardWithImageFeatures(inputIds, attentionMask, imageFeatures, gridThw, null);
+    }
+
+    /**
+     * As {@link #forwardWithImageFeatures(NDArray, NDArray, NDArray, long[][])}; {@code positions}, if not
+     * null, is shown the 3-D position ids and rope deltas the forward uses (valid during the call only).
+     */
+    public NDArray forwardWithImageFeatures(NDArray inputIds, NDArray attentionMask, NDArray imageFeatures,
+            long[][] gridThw, java.util.function.Consumer<RopeIndex.Result> positions) {
         return Scoped.run(() -> {
             NDArray embeds = inputsEmbeds(inputIds, imageFeatures);
             RopeIndex.Result pos = RopeIndex.getRopeIndex(inputIds, gridThw, attentionMask, config);
+            if (positions != null) {
+                positions.accept(pos);
+            }
             return model.forward(embeds, pos.positionIds(), attentionMask);
         });
     }

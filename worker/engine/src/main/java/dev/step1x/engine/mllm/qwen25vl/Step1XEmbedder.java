@@ -85,9 +85,28 @@ public final class Step1XEmbedder {
      * @param gridThw the image grid(s), or null
      */
     public Output embed(List<NDArray> inputIds, NDArray pixelValues, long[][] gridThw) {
+        return embed(inputIds, pixelValues, gridThw, null);
+    }
+
+    /**
+     * Sees each prompt's forward (for parity checks and debugging); the arrays are valid during the call only.
+     */
+    public interface PromptObserver {
+        /** The 3-D position ids [3, 1, L] and rope deltas [1, 1] the forward of prompt {@code prompt} uses. */
+        void positions(int prompt, RopeIndex.Result positions);
+
+        /**
+         * @param attentionMask [1, L] int64, {@code ids > 0}
+         * @param lastHiddenState [1, L, hidden] ({@code hidden_states[-1]}, before the drop)
+         */
+        void lastHiddenState(int prompt, NDArray attentionMask, NDArray lastHiddenState);
+    }
+
+    /** As {@link #embed(List, NDArray, long[][])}, showing each prompt's forward to {@code observer} (null: none). */
+    public Output embed(List<NDArray> inputIds, NDArray pixelValues, long[][] gridThw, PromptObserver observer) {
         NDArray[] out = Scoped.runAll(() -> {
             NDArray features = pixelValues == null ? null : model.encodeImages(pixelValues, gridThw);
-            Output o = embedWithImageFeatures(inputIds, features, gridThw);
+            Output o = embedWithImageFeatures(inputIds, features, gridThw, observer);
             return new NDArray[] {o.embs(), o.masks()};
         });
         return new Output(out[0], out[1]);
@@ -95,6 +114,12 @@ public final class Step1XEmbedder {
 
     /** As {@link #embed(List, NDArray, long[][])} with the vision tower's output given. */
     public Output embedWithImageFeatures(List<NDArray> inputIds, NDArray imageFeatures, long[][] gridThw) {
+        return embedWithImageFeatures(inputIds, imageFeatures, gridThw, null);
+    }
+
+    /** As {@link #embedWithImageFeatures(List, NDArray, long[][])}, with an observer (null: none). */
+    public Output embedWithImageFeatures(List<NDArray> inputIds, NDArray imageFeatures, long[][] gridThw,
+            PromptObserver observer) {
         if (inputIds.isEmpty()) {
             throw new IllegalArgumentException("no prompt");
         }
@@ -113,7 +138,13 @@ public final class Step1XEmbedder {
                             + dropTokens + " Step1X-Edit drops");
                 }
                 int n = (int) Math.min(maxLength, l - dropTokens);
-                NDArray hidden = model.forwardWithImageFeatures(ids, attentionMask(ids), imageFeatures, gridThw);
+                NDArray mask = attentionMask(ids);
+                int prompt = i;
+                NDArray hidden = model.forwardWithImageFeatures(ids, mask, imageFeatures, gridThw,
+                        observer == null ? null : p -> observer.positions(prompt, p));
+                if (observer != null) {
+                    observer.lastHiddenState(i, mask, hidden);
+                }
                 rows.add(keep(hidden, n));
                 java.util.Arrays.fill(masks, i * maxLength, i * maxLength + n, 1L);
             }
