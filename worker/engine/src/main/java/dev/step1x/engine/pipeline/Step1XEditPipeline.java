@@ -31,7 +31,7 @@ import java.util.function.Function;
 
 /**
  * The whole edit, batched by {@link BucketKey}, in the numbered stages of the official inference script
- * (MODEL-step1x-edit.md §4). N requests of one bucket run as one DiT batch of 2N rows: rows [0, N) the
+ * (docs/model.md, "One edit, stage by stage"). N requests of one bucket run as one DiT batch of 2N rows: rows [0, N) the
  * instructions, rows [N, 2N) the negative prompts, each with its own guidance and seed, so output i
  * equals request i run alone.
  *
