@@ -328,12 +328,20 @@ final class BatchEdit {
                     item.seconds = seconds / running.size();
                 }
                 note = String.format(Locale.ROOT, "%d image%s in %.1f s (%.2f s per image)%s", running.size(),
-                        running.size() == 1 ? "" : "s", seconds, seconds / running.size(), results == null ? ", FAILED" : "");
+                        running.size() == 1 ? "" : "s", seconds, seconds / running.size(),
+                        results == null ? ", FAILED" : "; stages s: " + stages(results.get(0)));
             }
             bar.endBatch();
             bar.newLine();
             out.printf(Locale.ROOT, "batch %d/%d, %s: %s%n", b + 1, batches.size(), chunk.get(0).bucket, note);
         }
+    }
+
+    /** "vaeEncode 1.2, mllm 0.8, ...": seconds per stage of one batch (shared by its images). */
+    private static String stages(EditOutput result) {
+        return result.stageMillis().entrySet().stream().filter(e -> !e.getKey().equals("total"))
+                .map(e -> String.format(Locale.ROOT, "%s %.1f", e.getKey(), e.getValue() / 1000))
+                .collect(Collectors.joining(", "));
     }
 
     private void write(Item item, EditOutput result) {

@@ -106,8 +106,10 @@ final class EditCommand implements Callable<Integer> {
     Path outputDir;
 
     @Option(names = "--batch", paramLabel = "N",
-            description = "Folder: at most N images of one bucket per batch, 1..64 (default: 1; on the CPU a "
-                    + "batch is no faster per image; on a GPU try 2-4). The memory plan may lower it.")
+            description = "Folder: at most N images of one bucket per batch, 1..64 (default: 1, the least "
+                    + "memory). A batch shares per-operation overhead between its images, which pays on small "
+                    + "models and on GPUs; measure with bench --model DIR --batches 1,2,4. The memory plan may "
+                    + "lower N.")
     Integer batch;
 
     @Option(names = "--format", paramLabel = "png|jpeg",
