@@ -14,6 +14,7 @@ import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
 import dev.step1x.engine.nn.RandomParams;
+import dev.step1x.engine.nn.fused.FusedOps;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.sampler.Denoiser;
 import dev.step1x.engine.sampler.Packing;
@@ -53,9 +54,13 @@ final class Bench {
     private final int iterations;
     private final PrintStream out;
 
-    Bench(EngineRuntime runtime, int iterations, PrintStream out) {
+    private final boolean compareFused;
+
+    /** @param compareFused time each component with the composed ops and with libtorch's fused kernels */
+    Bench(EngineRuntime runtime, int iterations, boolean compareFused, PrintStream out) {
         this.runtime = runtime;
         this.iterations = iterations;
+        this.compareFused = compareFused;
         this.out = out;
     }
 
@@ -68,7 +73,7 @@ final class Bench {
         for (Config c : configs) {
             rows.addAll(bench(c));
         }
-        String fmt = "%-6s %-14s %-34s %11s %11s %9s %10s%n";
+        String fmt = "%-6s %-25s %-34s %11s %11s %9s %10s%n";
         out.printf(Locale.ROOT, fmt, "config", "component", "shape", "median ms", "min ms", "GFLOP", "x floor");
         for (Row r : rows) {
             String floor = r.gflop() > 0 ? String.format(Locale.ROOT, "%.2f", r.medianMs() / (r.gflop() / gemm * 1000))
@@ -106,19 +111,19 @@ final class Bench {
             EmbedND.Rope pe = dit.rope(txtIds, imgIds);
             String ditShape = String.format(Locale.ROOT, "B=%d img %d+%d txt %d", b, target, target, c.txtLen());
 
-            rows.add(time(c, "connector", "B=" + b + " L=" + c.txtLen(), connectorGflop(c),
+            rows.addAll(time(c, "connector", "B=" + b + " L=" + c.txtLen(), connectorGflop(c),
                     () -> connector.forward(llm, t, mask).txt()));
-            rows.add(time(c, "dit forward", ditShape, ditGflop(c), () -> dit.forward(img, pe, t, llm, t, mask, null)));
+            rows.addAll(time(c, "dit forward", ditShape, ditGflop(c), () -> dit.forward(img, pe, t, llm, t, mask, null)));
             NDArray image = m.randomUniform(-1f, 1f, new Shape(1, 3, c.encodeH(), c.encodeW()));
             NDArray latents = m.randomNormal(new Shape(1, c.ae().zChannels(), c.decodeH(), c.decodeW()));
-            rows.add(time(c, "vae encode", c.encodeH() + "x" + c.encodeW(), 0, () -> ae.encode(image)));
-            rows.add(time(c, "vae decode", c.decodeH() + "x" + c.decodeW() + " latents", 0, () -> ae.decode(latents)));
+            rows.addAll(time(c, "vae encode", c.encodeH() + "x" + c.encodeW(), 0, () -> ae.encode(image)));
+            rows.addAll(time(c, "vae decode", c.decodeH() + "x" + c.decodeW() + " latents", 0, () -> ae.decode(latents)));
             // one Euler step with CFG: b/2 requests, each a cond and an uncond row
             NDArray x = img.get(":{}, :{}", b / 2, target);
             NDArray ref = img.get(":{}, {}:", b / 2, target);
             float[] guidance = new float[b / 2];
             Arrays.fill(guidance, 6f);
-            rows.add(time(c, "sampler step", ditShape + " cfg", ditGflop(c),
+            rows.addAll(time(c, "sampler step", ditShape + " cfg", ditGflop(c),
                     () -> Denoiser.denoise(x, ref, new double[] {0.8, 0.6}, guidance, ModelVersion.V1_1,
                             (in, tv, step) -> dit.forward(in, pe, tv, llm, tv, mask, null), null)));
             if (c.qwen() != null) {
@@ -142,27 +147,66 @@ final class Bench {
         }
         NDArray input = m.create(ids, new Shape(1, promptLen));
         List<Row> rows = new ArrayList<>();
-        Row vision = time(c, "qwen vision", patches + " patches", 0, () -> qwen.encodeImages(pixels, grid));
-        rows.add(vision);
-        Row decoder = time(c, "qwen decoder", promptLen + " tokens", 0, () -> qwen.forward(input, null, null, null));
-        rows.add(decoder);
-        out.printf(Locale.ROOT, "%s qwen: vision %.0f patches/s, decoder %.0f tokens/s (prefill)%n", c.name(),
-                patches / (vision.medianMs() / 1000), promptLen / (decoder.medianMs() / 1000));
+        List<Row> vision = time(c, "qwen vision", patches + " patches", 0, () -> qwen.encodeImages(pixels, grid));
+        rows.addAll(vision);
+        List<Row> decoder = time(c, "qwen decoder", promptLen + " tokens", 0, () -> qwen.forward(input, null, null, null));
+        rows.addAll(decoder);
+        for (int i = 0; i < vision.size(); i++) {
+            out.printf(Locale.ROOT, "%s qwen%s: vision %.0f patches/s, decoder %.0f tokens/s (prefill)%n", c.name(),
+                    vision.size() > 1 ? (i == 0 ? " (composed)" : " (fused)") : "",
+                    patches / (vision.get(i).medianMs() / 1000), promptLen / (decoder.get(i).medianMs() / 1000));
+        }
         return rows;
     }
 
-    private Row time(Config c, String component, String shape, double gflop, Supplier<NDArray> op) {
-        op.get().close(); // warm-up
-        double[] ms = new double[iterations];
-        for (int i = 0; i < iterations; i++) {
-            long start = System.nanoTime();
-            NDArray r = op.get();
-            r.toFloatArray(); // wait for the result (CPU ops are synchronous; a GPU run syncs here)
-            ms[i] = (System.nanoTime() - start) / 1e6;
-            r.close();
+    /**
+     * One row (the runtime's ops), or with {@code compareFused} two rows, "(composed)" and "(fused)", timed in
+     * alternating order so that a machine's drift affects both alike.
+     */
+    private List<Row> time(Config c, String component, String shape, double gflop, Supplier<NDArray> op) {
+        if (!compareFused) {
+            op.get().close(); // warm-up
+            double[] ms = new double[iterations];
+            for (int i = 0; i < iterations; i++) {
+                ms[i] = once(op);
+            }
+            return List.of(row(c, component, shape, gflop, ms));
         }
+        FusedOps.Mode before = FusedOps.mode();
+        try {
+            double[] composed = new double[iterations];
+            double[] fused = new double[iterations];
+            for (FusedOps.Mode mode : List.of(FusedOps.Mode.COMPOSED, FusedOps.Mode.FUSED)) {
+                FusedOps.setMode(mode);
+                op.get().close(); // warm-up
+            }
+            for (int i = 0; i < iterations; i++) {
+                boolean composedFirst = i % 2 == 0;
+                for (int k = 0; k < 2; k++) {
+                    boolean runComposed = (k == 0) == composedFirst;
+                    FusedOps.setMode(runComposed ? FusedOps.Mode.COMPOSED : FusedOps.Mode.FUSED);
+                    (runComposed ? composed : fused)[i] = once(op);
+                }
+            }
+            return List.of(row(c, component + " (composed)", shape, gflop, composed),
+                    row(c, component + " (fused)", shape, gflop, fused));
+        } finally {
+            FusedOps.setMode(before);
+        }
+    }
+
+    private static double once(Supplier<NDArray> op) {
+        long start = System.nanoTime();
+        NDArray r = op.get();
+        r.toFloatArray(); // wait for the result (CPU ops are synchronous; a GPU run syncs here)
+        double ms = (System.nanoTime() - start) / 1e6;
+        r.close();
+        return ms;
+    }
+
+    private Row row(Config c, String component, String shape, double gflop, double[] ms) {
         Arrays.sort(ms);
-        return new Row(c.name(), component, shape, ms[iterations / 2], ms[0], gflop);
+        return new Row(c.name(), component, shape, ms[ms.length / 2], ms[0], gflop);
     }
 
     private static NDArray mask(NDManager m, int b, int len, int[] valid) {

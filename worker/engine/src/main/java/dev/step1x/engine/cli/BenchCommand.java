@@ -6,6 +6,7 @@ import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.pipeline.RandomModel;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
+import dev.step1x.engine.nn.fused.FusedOpsBench;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.tokenizer.QwenTokenizer;
 import java.io.IOException;
@@ -42,7 +43,7 @@ import picocli.CommandLine.Spec;
             "--model: whole edits on a model directory, s/edit and ms per stage per batch size.",
             "--full-size-random: whole edits on random weights of the official shapes (12B DiT, Qwen2.5-VL-7B, VAE)",
             "built on the device, next to the official H800 figures (needs ~45 GB: a GPU).",
-            "--attention: the composed attention alone at the DiT's shape (a 1024x1024 edit: 8832 tokens).", ""})
+            "--attention: attention alone at the DiT's shape (a 1024x1024 edit: 8832 tokens), composed and fused.", ""})
 final class BenchCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -68,6 +69,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iterations", paramLabel = "N", defaultValue = "5",
             description = "Components and --attention: timed runs after a warm-up (default: ${DEFAULT-VALUE}).")
     int iterations;
+
+    @Option(names = "--compare-fused",
+            description = "Components: time each one with the composed ops and with libtorch's fused kernels, "
+                    + "in alternating order (two rows per component).")
+    boolean compareFused;
 
     // --model
     @Option(names = "--model", paramLabel = "DIR", description = "Whole edits on this model directory.")
@@ -119,7 +125,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean qwenOffload;
 
     // --attention
-    @Option(names = "--attention", description = "The composed attention alone.")
+    @Option(names = "--attention", description = "Attention alone, composed and fused, plus GroupNorm and the "
+            + "per-call overhead of the fused route.")
     boolean attention;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "2", description = "--attention: batch (default: ${DEFAULT-VALUE}).")
@@ -139,9 +146,10 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    private static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads", "--dtype", "--help");
+    private static final Set<String> COMMON = Set.of("--device", "--djl-cache", "--threads", "--dtype", "--fused-ops",
+            "--help");
     private static final Set<String> COMPONENT_OPTIONS = Set.of("--config", "--configs", "--official-times",
-            "--iterations");
+            "--iterations", "--compare-fused");
     private static final Set<String> MODEL_OPTIONS = Set.of("--model", "--qwen-dir", "--batches", "--size-level",
             "--steps", "--version", "--qwen-offload");
     private static final Set<String> FULL_SIZE_OPTIONS = Set.of("--full-size-random", "--size-levels", "--batches",
@@ -177,7 +185,10 @@ final class BenchCommand implements Callable<Integer> {
             CommonOptions.range(spec, "--tokens", tokens, 1, 1 << 20);
             CommonOptions.range(spec, "--head-dim", headDim, 1, 1024);
             CommonOptions.range(spec, "--iterations", iterations, 1, 1000);
-            AttentionBench.run(EngineRuntime.start(options), batch, heads, tokens, headDim, iterations, cli.out);
+            EngineRuntime rt = EngineRuntime.start(options);
+            FusedOpsBench.attention(rt, batch, heads, tokens, headDim, iterations, cli.out);
+            FusedOpsBench.groupNorm(rt, iterations, cli.out);
+            FusedOpsBench.callOverhead(rt, 2000, cli.out);
             return Step1xEditCli.OK;
         }
         if (fullSizeRandom) {
@@ -256,7 +267,7 @@ final class BenchCommand implements Callable<Integer> {
                 throw new Step1xEditCli.InputException(e.getMessage(), e);
             }
         }
-        new Bench(EngineRuntime.start(options), iterations, cli.out).run(chosen, official);
+        new Bench(EngineRuntime.start(options), iterations, compareFused, cli.out).run(chosen, official);
         return Step1xEditCli.OK;
     }
 

@@ -20,6 +20,9 @@ final class CommonOptions {
     /** {@code --dtype}. */
     enum Dtype { auto, fp32, fp16 }
 
+    /** {@code --fused-ops}. */
+    enum FusedOpsMode { auto, fused, composed }
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     boolean help;
 
@@ -39,12 +42,19 @@ final class CommonOptions {
                     + "GPU, fp32 on the CPU); the VAE always computes in float32.")
     Dtype dtype;
 
+    @Option(names = "--fused-ops", paramLabel = "auto|fused|composed",
+            description = "Attention and GroupNorm: libtorch's fused kernels (auto: where a start-up self-test "
+                    + "against the composed ops passes; fused: fail if unavailable) or the composed ops "
+                    + "(default: auto, or $STEP1X_FUSED_OPS).")
+    FusedOpsMode fusedOps;
+
     /** The engine options, after checking the values that have ranges. */
     EngineRuntime.Options options(CommandSpec spec, boolean qwenOffload) {
         if (threads != null) {
             range(spec, "--threads", threads, 1, 1024);
         }
-        return new EngineRuntime.Options(device, djlCache, threads, dtype.name(), qwenOffload);
+        return new EngineRuntime.Options(device, djlCache, threads, dtype.name(), qwenOffload,
+                fusedOps == null ? null : fusedOps.name());
     }
 
     /** A usage error (exit 2) of {@code spec}'s command. */

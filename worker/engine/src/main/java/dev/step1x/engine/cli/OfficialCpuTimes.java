@@ -135,11 +135,12 @@ record OfficialCpuTimes(Path source, List<Sitting> sittings) {
         out.println();
         out.println("official PyTorch code on CPU (" + source + "); only figures from one sitting on one host compare:");
         out.println("the ratios below set this run against another host on another day, so read them as a rough guide");
-        String fmt = "  %-6s %-14s %22s %11s %15s%n";
+        String fmt = "  %-6s %-25s %22s %11s %15s%n";
         for (Sitting s : sittings) {
             List<String[]> lines = new ArrayList<>();
             for (Bench.Row r : rows) {
-                Range official = s.ms().getOrDefault(r.config(), Map.of()).get(r.component().replace(' ', '_'));
+                String component = r.component().replace(" (composed)", "").replace(" (fused)", "");
+                Range official = s.ms().getOrDefault(r.config(), Map.of()).get(component.replace(' ', '_'));
                 if (official == null) {
                     continue;
                 }

@@ -29,6 +29,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         footerHeading = "%n",
         footer = {"Every command takes --help. Common options of the commands that start the engine:",
             "  --device cpu|gpu|gpu:N  --djl-cache DIR  --threads N  --dtype auto|fp32|fp16",
+            "  --fused-ops auto|fused|composed",
             "  (--qwen-offload on edit and bench)", "",
             "Exit codes: 0 success, 1 a check or the command failed (edit: an image failed),",
             "            2 bad usage or input, 3 the engine or device is unavailable."})

@@ -54,12 +54,16 @@ class Step1xEditCliTest {
     }
 
     @Test
-    void attentionBenchTimesBothPrecisionsChunkedAndUnchunked() {
+    void attentionBenchTimesComposedAndFusedInBothPrecisions() {
         Result r = run("bench", "--attention", "--batch", "1", "--heads", "2", "--tokens", "300", "--head-dim", "16",
                 "--iterations", "1");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("TFLOP/s").containsPattern("fp32 +all 300 +\\d")
-                .containsPattern("fp16 +\\d+ \\(32 MiB scores\\) +\\d");
+        assertThat(r.out()).contains("TFLOP/s").containsPattern("fp32 +composed, unchunked +\\d")
+                .containsPattern("fp32 +composed, \\d+ queries per block \\(32 MiB\\) +\\d")
+                .containsPattern("fp16 +fused \\(\\w+\\) +\\d").contains("group_norm (fp32)");
+        Result badMode = run("bench", "--attention", "--fused-ops", "flash");
+        assertThat(badMode.code()).isEqualTo(2);
+        assertThat(badMode.err()).contains("--fused-ops").contains("auto, fused, composed");
     }
 
     @Test
