@@ -93,8 +93,9 @@ public final class Main implements Callable<Integer> {
             description = "broker/S3/worker files and logs (default load-tests/target/load-work/<time>)")
     Path work;
 
-    @Option(names = "--demo-model", paramLabel = "DIR",
-            description = "demo model (default .work/demo-model; written with bin/step1x-edit if missing)")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "--mode demo: the model directory (default .work/demo-model, written with bin/step1x-edit "
+                    + "demo-model if missing)")
     Path demoModel;
 
     @Option(names = "--list", description = "list the scenarios and exit")

@@ -24,7 +24,7 @@ class MainCommandLineTest {
     }
 
     static final List<String> OPTIONS_WITH_VALUES = List.of("--scenario", "--mode", "--profile", "--bad-share",
-            "--scale", "--time-scale", "--fixed-fraction", "--seed", "--report", "--work", "--demo-model");
+            "--scale", "--time-scale", "--fixed-fraction", "--seed", "--report", "--work", "--model");
 
     @Test
     void helpListsEveryOptionAndTheExitCodes() {

@@ -64,8 +64,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
             "Runs a KRaft broker, S3Proxy and the worker on this machine, submits sample edits (English and Chinese,"
                     + " two resolutions) and shows the results: a table here, the images and index.html in the"
                     + " output folder, all logs in its worker.log.",
-            "Engine: the demo model (tiny random weights, written to .work/demo-model on first use) unless --model"
-                    + " or --simulated is given.",
+            "Engine: --mode demo (default) runs the real pipeline on the demo model (tiny random weights, written to"
+                    + " .work/demo-model on first use) or on --model DIR; --mode simulated runs the stand-in engine.",
             "Exit code: 0 all requests succeeded, 1 otherwise, 2 usage error."})
 public final class LocalRun implements Callable<Integer> {
 
@@ -86,9 +86,13 @@ public final class LocalRun implements Callable<Integer> {
             description = "Qwen2.5-VL-7B-Instruct directory (or Hugging Face cache entry) when it is not inside --model.")
     Path qwenDir;
 
-    @Option(names = "--simulated",
-            description = "The simulated stand-in engine (outputs are colour-inverted inputs, not edits).")
-    boolean simulated;
+    /** {@code --mode}: the same names as bin/step1x-load's. */
+    enum Mode { demo, simulated }
+
+    @Option(names = "--mode", paramLabel = "demo|simulated", defaultValue = "demo",
+            description = "demo: the real pipeline on the demo model or --model DIR (default); simulated: the "
+                    + "stand-in engine (outputs are colour-inverted inputs, not edits).")
+    Mode mode;
 
     @Option(names = "--requests", paramLabel = "N", defaultValue = "8",
             description = "Requests to submit, alternating between the two sample images (1 to " + MAX_REQUESTS
@@ -110,7 +114,7 @@ public final class LocalRun implements Callable<Integer> {
         cl.setParameterExceptionHandler((ex, a) -> {
             PrintStream err = new PrintStream(new FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
             err.println("step1x-worker local: " + ex.getMessage());
-            err.println("usage: bin/step1x-worker local [--model DIR [--qwen-dir DIR] | --simulated] [--requests N]"
+            err.println("usage: bin/step1x-worker local [--mode demo|simulated] [--model DIR [--qwen-dir DIR]] [--requests N]"
                     + " [--out DIR]   (--help for details)");
             return CommandLine.ExitCode.USAGE;
         });
@@ -141,11 +145,15 @@ public final class LocalRun implements Callable<Integer> {
         }
     }
 
+    private boolean simulated() {
+        return mode == Mode.simulated;
+    }
+
     static final String LOGBACK = "dev/step1x/worker/local/logback-local-run.xml";
 
     private void validate() {
-        if (simulated && model != null) {
-            throw new ParameterException(spec.commandLine(), "--simulated and --model exclude each other");
+        if (mode == Mode.simulated && model != null) {
+            throw new ParameterException(spec.commandLine(), "--mode simulated and --model exclude each other");
         }
         if (qwenDir != null && model == null) {
             throw new ParameterException(spec.commandLine(), "--qwen-dir goes with --model DIR");
@@ -197,7 +205,7 @@ public final class LocalRun implements Callable<Integer> {
         String engine;
         String modelDir = null;
         boolean demo = false;
-        if (simulated) {
+        if (simulated()) {
             engine = "SIMULATED engine (no model: outputs are colour-inverted inputs, not Step1X-Edit edits)";
         } else if (model != null) {
             modelDir = model.toAbsolutePath().toString();
@@ -215,7 +223,7 @@ public final class LocalRun implements Callable<Integer> {
             dev.step1x.engine.pipeline.DemoModel.write(dev.step1x.engine.runtime.EngineRuntime.startDefault(),
                     Path.of(modelDir), dev.step1x.engine.tokenizer.QwenTokenizer.defaultTestTokenizerPath());
         }
-        if (!simulated) {
+        if (!simulated()) {
             // the worker's own start-up check, before any server starts: a directory that does not open is
             // reported at once (an invalid --model value: exit 2; a broken demo model: exit 1)
             WorkerProperties.Engine check = new WorkerProperties().getEngine();
@@ -231,10 +239,10 @@ public final class LocalRun implements Callable<Integer> {
                 return demo ? 1 : CommandLine.ExitCode.USAGE;
             }
         }
-        int steps = simulated ? 28 : 4;
+        int steps = simulated() ? 28 : 4;
         int sizeLevel = 512;
 
-        console.println("== starting Kafka, S3Proxy and the worker" + (simulated ? "" : " (loading the model, warm-up)"));
+        console.println("== starting Kafka, S3Proxy and the worker" + (simulated() ? "" : " (loading the model, warm-up)"));
         EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
         LocalS3Proxy s3proxy = null;
         ConfigurableApplicationContext worker = null;
@@ -267,7 +275,7 @@ public final class LocalRun implements Callable<Integer> {
                         "--logging.config=classpath:" + LOGBACK,
                         "--spring.main.banner-mode=log"));
                 s3proxy.workerProperties().forEach(p -> props.add("--" + p));
-                if (simulated) {
+                if (simulated()) {
                     props.add("--worker.engine.mode=simulated");
                 } else {
                     props.add("--worker.engine.mode=model");
@@ -316,7 +324,7 @@ public final class LocalRun implements Callable<Integer> {
                                 json.getBytes(StandardCharsets.UTF_8))).get();
                         sent.put(id, new Sent(id, e[0], key, sizeLevel, steps));
                     }
-                    long deadline = System.nanoTime() + Duration.ofMinutes(simulated ? 2 : 30).toNanos();
+                    long deadline = System.nanoTime() + Duration.ofMinutes(simulated() ? 2 : 30).toNanos();
                     while (got.size() < sent.size() && System.nanoTime() < deadline) {
                         for (ConsumerRecord<byte[], byte[]> r : results.poll(Duration.ofMillis(200))) {
                             ParseResult<EditResult> p = ContractValidator.shared().parseResult(r.value());
@@ -357,12 +365,12 @@ public final class LocalRun implements Callable<Integer> {
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 Path page = dir.resolve("index.html");
-                Files.writeString(page, LocalRunReport.html(new LocalRunReport.Run(engine, simulated, started, seconds,
+                Files.writeString(page, LocalRunReport.html(new LocalRunReport.Run(engine, simulated(), started, seconds,
                         rows)));
                 printTable(rows, dir);
                 long ok = got.values().stream().filter(EditResult::isSucceeded).count();
                 console.printf("== %d of %d succeeded in %.1f s (including start-up)%s%n", ok, sent.size(), seconds,
-                        simulated ? "  [SIMULATED engine]" : "");
+                        simulated() ? "  [SIMULATED engine]" : "");
                 console.println("== page: " + show(page));
                 return ok == sent.size() ? 0 : 1;
             }

@@ -64,7 +64,7 @@ class LocalRunIT {
         Files.writeString(dir.resolve(LocalRun.MARKER), "");
         Files.writeString(dir.resolve("outputs/stale.png"), "old");
 
-        Outcome o = run("--simulated", "--requests", "1", "--out", dir.toString());
+        Outcome o = run("--mode", "simulated", "--requests", "1", "--out", dir.toString());
 
         assertThat(o.exit()).as("stdout:%n%s%nstderr:%n%s", o.out(), o.err()).isZero();
         assertThat(dir.resolve("outputs/stale.png")).doesNotExist();
@@ -110,7 +110,7 @@ class LocalRunIT {
 
     @Test
     void usageErrorsExitWith2AndSayWhatIsWrong() throws Exception {
-        Outcome zero = run("--simulated", "--requests", "0");
+        Outcome zero = run("--mode", "simulated", "--requests", "0");
         assertThat(zero.exit()).isEqualTo(2);
         assertThat(zero.err()).contains("--requests must be 1 to 64, got 0", "usage: bin/step1x-worker local");
 
@@ -122,9 +122,9 @@ class LocalRunIT {
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err()).contains("--model");
 
-        Outcome both = run("--model", tmp.toString(), "--simulated");
+        Outcome both = run("--model", tmp.toString(), "--mode", "simulated");
         assertThat(both.exit()).isEqualTo(2);
-        assertThat(both.err()).contains("--simulated and --model exclude each other");
+        assertThat(both.err()).contains("--mode simulated and --model exclude each other");
 
         Outcome nowhere = run("--model", tmp.resolve("nowhere").toString());
         assertThat(nowhere.exit()).isEqualTo(2);
@@ -132,13 +132,13 @@ class LocalRunIT {
 
         Path foreign = Files.createDirectories(tmp.resolve("foreign"));
         Files.writeString(foreign.resolve("keep.txt"), "mine");
-        Outcome notOurs = run("--simulated", "--out", foreign.toString());
+        Outcome notOurs = run("--mode", "simulated", "--out", foreign.toString());
         assertThat(notOurs.exit()).isEqualTo(2);
         assertThat(notOurs.err()).contains("was not made by bin/step1x-worker local");
         assertThat(foreign.resolve("keep.txt")).hasContent("mine");
 
         Outcome help = run("--help");
         assertThat(help.exit()).isZero();
-        assertThat(help.out()).contains("--model", "--qwen-dir", "--simulated", "--requests", "--out", "Exit code");
+        assertThat(help.out()).contains("--model", "--qwen-dir", "--mode", "--requests", "--out", "Exit code");
     }
 }
