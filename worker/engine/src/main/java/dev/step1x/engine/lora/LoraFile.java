@@ -125,15 +125,15 @@ public final class LoraFile implements AutoCloseable {
                     + LoraTargets.UNET_PREFIX + "; text-encoder lora_te_* keys are ignored)");
             return;
         }
-        Module m = modules.computeIfAbsent(name, Module::new);
         Matcher split = SPLIT.matcher(rest);
         if (rest.equals("alpha")) {
-            m.alpha = t;
+            modules.computeIfAbsent(name, Module::new).alpha = t;
         } else if (rest.equals("lora_down.weight")) {
-            m.down = t;
+            modules.computeIfAbsent(name, Module::new).down = t;
         } else if (rest.equals("lora_up.weight")) {
-            m.up = t;
+            modules.computeIfAbsent(name, Module::new).up = t;
         } else if (split.matches()) {
+            Module m = modules.computeIfAbsent(name, Module::new);
             (split.group(1).equals("down") ? m.splitDowns : m.splitUps).put(Integer.parseInt(split.group(2)), t);
         } else {
             keyProblems.add("key '" + key + "' has an unsupported suffix '" + rest + "' (only kohya LoRA: lora_down, "
