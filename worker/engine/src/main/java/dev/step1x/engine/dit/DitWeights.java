@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.lora.LoraMerge;
 import dev.step1x.engine.lora.LoraTargets;
+import dev.step1x.engine.nn.Copies;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.QuantizedWeight;
 import dev.step1x.engine.nn.RandomParams;
@@ -92,7 +93,7 @@ public final class DitWeights {
                 } else if (merge.touches(key)) {
                     try (NDArray base = ckpt.load(manager, key, DataType.FLOAT32);
                             NDArray merged = merge.merge(key, base)) {
-                        dense.put(key, moveTo(merged.toType(computeType, true), target));
+                        dense.put(key, moveTo(Copies.asType(merged, computeType), target));
                     }
                 } else {
                     dense.put(key, ckpt.load(target, key, computeType));
@@ -116,7 +117,7 @@ public final class DitWeights {
     private static Float8Codes mergeFp8(NDManager device, NDManager target, String key, Float8Codes base,
             LoraMerge merge, Float8.Overflow overflow) throws IOException {
         try (NDManager tmp = device.newSubManager()) {
-            NDArray onDevice = base.codes().toDevice(device.getDevice(), true);
+            NDArray onDevice = Copies.onDevice(base.codes(), device.getDevice());
             onDevice.attach(tmp);
             NDArray decoded = new QuantizedWeight(new Float8Codes(onDevice, base.format()), DataType.FLOAT32).dequantize();
             decoded.attach(tmp);
@@ -139,7 +140,7 @@ public final class DitWeights {
             a.attach(target);
             return a;
         }
-        NDArray moved = a.toDevice(target.getDevice(), true);
+        NDArray moved = Copies.onDevice(a, target.getDevice());
         moved.attach(target);
         a.close();
         return moved;
@@ -168,7 +169,7 @@ public final class DitWeights {
                 if (computeType == DataType.FLOAT32) {
                     dense.put(key, f32);
                 } else {
-                    dense.put(key, f32.toType(computeType, true));
+                    dense.put(key, Copies.asType(f32, computeType));
                     f32.close();
                 }
             }
@@ -227,14 +228,14 @@ public final class DitWeights {
         Device device = visit.getDevice();
         dense.forEach((k, v) -> {
             if (k.startsWith(prefix)) {
-                NDArray copy = v.toDevice(device, true);
+                NDArray copy = Copies.onDevice(v, device);
                 copy.attach(visit);
                 d.put(k, copy);
             }
         });
         codes.forEach((k, c) -> {
             if (k.startsWith(prefix)) {
-                NDArray copy = c.codes().toDevice(device, true);
+                NDArray copy = Copies.onDevice(c.codes(), device);
                 copy.attach(visit);
                 q.put(k, new QuantizedWeight(new Float8Codes(copy, c.format()), computeType));
             }

@@ -68,8 +68,8 @@ public final class LoraAdapter implements AutoCloseable {
                     try (NDManager tmp = m.newSubManager()) {
                         NDArray down = f.down(tmp, mod);
                         NDArray up = f.up(tmp, mod, t).mul(f.scale(mod));
-                        NDArray d = down.toType(type, true);
-                        NDArray u = up.toType(type, true);
+                        NDArray d = dev.step1x.engine.nn.Copies.asType(down, type);
+                        NDArray u = dev.step1x.engine.nn.Copies.asType(up, type);
                         d.attach(m);
                         u.attach(m);
                         factors.put(t.weightKey(), new Factors(d, u));

@@ -118,7 +118,7 @@ public final class RowAdapters {
                     s[i] = rows[idx.get(i)].multiplier();
                 }
                 try (NDArray f32 = manager.create(s, new Shape(s.length))) {
-                    scales = f32.toType(type, true);
+                    scales = dev.step1x.engine.nn.Copies.asType(f32, type);
                 }
             }
             groups.add(new Group(a, index, scales, first, idx.size()));

@@ -53,7 +53,7 @@ public final class QuantizedWeight {
     private NDArray table() {
         if (table == null) {
             try (NDArray f32 = codes.getManager().create(format.table())) {
-                NDArray t = f32.toType(computeType, true);
+                NDArray t = Copies.asType(f32, computeType);
                 t.attach(codes.getManager());
                 // lives as long as the codes' manager, not the forward that first used it
                 ai.djl.ndarray.NDScope.unregister(t);
