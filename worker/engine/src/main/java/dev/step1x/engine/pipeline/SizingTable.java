@@ -140,13 +140,13 @@ public final class SizingTable {
     public record OfficialFigure(String setting, int sizeLevel, double officialGb, long estimateBytes) {}
 
     /** The official peak-memory figures (docs/model.md) and the settings of this engine that correspond to them. */
+    private static final String OFFLOAD_NOTE = " (official: one whole model on the GPU at a time, as its figures"
+            + " suggest; ours: Qwen and the DiT blocks offloaded)";
     private static final Object[][] OFFICIAL = {
         {"bf16 (ours: fp16)", Variant.DENSE, false, new double[] {42.5, 46.5, 49.8}},
         {"FP8 DiT (--quantized)", Variant.FP8, false, new double[] {31, 31.5, 34}},
-        {"offload (official: one whole model on the GPU at a time, as its figures suggest; ours: Qwen + DiT blocks offloaded)", Variant.DENSE_OFFLOAD, true,
-            new double[] {25.9, 27.3, 29.1}},
-        {"FP8 + offload (official: one whole model on the GPU at a time, as its figures suggest; ours: Qwen + DiT blocks offloaded)", Variant.FP8_OFFLOAD, true,
-            new double[] {18, 18, 18}},
+        {"offload" + OFFLOAD_NOTE, Variant.DENSE_OFFLOAD, true, new double[] {25.9, 27.3, 29.1}},
+        {"FP8 + offload" + OFFLOAD_NOTE, Variant.FP8_OFFLOAD, true, new double[] {18, 18, 18}},
     };
 
     /**
