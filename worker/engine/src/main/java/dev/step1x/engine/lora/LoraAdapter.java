@@ -83,6 +83,28 @@ public final class LoraAdapter implements AutoCloseable {
         }
     }
 
+    /**
+     * An adapter of {@code rank} on every target with random factors (down N(0, 1/in), up N(0, 0.01), scale 1), for
+     * benchmarks; the engine's random seed decides them.
+     */
+    public static LoraAdapter random(NDManager parent, String name, LoraTargets targets, int rank, DataType type) {
+        NDManager m = parent.newSubManager();
+        Map<String, Factors> factors = new LinkedHashMap<>();
+        for (LoraTargets.Target t : targets.byName().values()) {
+            try (NDManager tmp = m.newSubManager()) {
+                NDArray down = tmp.randomNormal(0, (float) (1 / Math.sqrt(t.in())),
+                        new ai.djl.ndarray.types.Shape(rank, t.in()), DataType.FLOAT32);
+                NDArray up = tmp.randomNormal(0, 0.01f, new ai.djl.ndarray.types.Shape(t.out(), rank), DataType.FLOAT32);
+                NDArray d = dev.step1x.engine.nn.Copies.asType(down, type);
+                NDArray u = dev.step1x.engine.nn.Copies.asType(up, type);
+                d.attach(m);
+                u.attach(m);
+                factors.put(t.weightKey(), new Factors(d, u));
+            }
+        }
+        return new LoraAdapter(name, m, factors);
+    }
+
     public String name() {
         return name;
     }
