@@ -93,6 +93,29 @@ public final class AdapterCache implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Makes an adapter built by {@code factory} (on the cache's manager) resident under {@code name}, without a file:
+     * for benchmarks with random adapters ({@link LoraAdapter#random}). Evicting it drops it for good.
+     */
+    public synchronized LoraAdapter add(String name, java.util.function.Function<NDManager, LoraAdapter> factory) {
+        evict(name);
+        LoraAdapter a = factory.apply(manager);
+        resident.put(name, a);
+        residentBytes += a.bytes();
+        shrinkTo(capBytes, name);
+        return a;
+    }
+
+    /** The targets adapters are checked against (for {@link #add} factories). */
+    public LoraTargets targets() {
+        return targets;
+    }
+
+    /** The type adapters are held in. */
+    public DataType dataType() {
+        return type;
+    }
+
     /** Pins the adapters of a batch (they survive eviction until {@link #unpin}). */
     public synchronized void pin(Collection<String> names) {
         for (String n : names) {

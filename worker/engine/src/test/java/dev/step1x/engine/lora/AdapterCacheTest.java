@@ -49,6 +49,12 @@ class AdapterCacheTest {
                 assertThatThrownBy(() -> cache.acquire("zzz")).hasMessageContaining("unknown LoRA adapter 'zzz'")
                         .hasMessageContaining("[a, b, c]");
             }
+            try (AdapterCache cache = new AdapterCache(m, t, DataType.FLOAT32, rank4)) {
+                LoraAdapter r = cache.add("random", mm -> LoraAdapter.random(mm, "random", cache.targets(), 4, DataType.FLOAT32));
+                assertThat(r.layers()).isEqualTo(32);
+                assertThat(r.bytes()).isEqualTo(rank4);
+                assertThat(cache.acquire("random")).isSameAs(r); // resident without a file
+            }
             try (AdapterCache off = new AdapterCache(m, t, DataType.FLOAT32, 0)) {
                 off.register("a", a);
                 assertThatThrownBy(() -> off.acquire("a")).hasMessageContaining("disabled");
