@@ -119,6 +119,18 @@ public final class RandomModel {
         return new Step1XEditPipeline(runtime, shapes, random, dit);
     }
 
+    /**
+     * Puts a random LoRA adapter of {@code rank} on every target into {@code pipeline}'s adapter cache under
+     * {@code name} (the pipeline needs {@link DitOptions#adapterCacheBytes()} of at least
+     * {@link dev.step1x.engine.lora.AdapterCache#bytesForRank}) and returns the reference requests use
+     * ({@link EditInput#withAdapter}): for benchmarks of per-request adapters on random weights.
+     */
+    public static AdapterRef addRandomAdapter(Step1XEditPipeline pipeline, String name, int rank) {
+        var cache = pipeline.adapters();
+        cache.add(name, m -> dev.step1x.engine.lora.LoraAdapter.random(m, name, cache.targets(), rank, cache.dataType()));
+        return AdapterRef.of(name);
+    }
+
     /** One random tensor per key of {@code spec} ({@link RandomParams#tensor} rules), as {@code type}. */
     static Map<String, NDArray> random(NDManager manager, WeightSpec spec, DataType type) {
         Map<String, NDArray> out = new LinkedHashMap<>();
