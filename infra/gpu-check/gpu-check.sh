@@ -60,7 +60,7 @@ rm -rf "$work" && mkdir -p "$work"
 for f in jre jars jni parity; do unpack "$kit/$f.tar.xz" "$work"; done
 python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
   "$kit/tokenizer.json.xz" "$work/tokenizer.json"
-mkdir -p "$work/parity-dir" && mv "$work/step1x" "$work/qwen25vl" "$work/parity-dir/"
+mkdir -p "$work/parity-dir" && mv "$work/step1x" "$work/qwen25vl" "$work/step1x_lora" "$work/step1x_fp8" "$work/parity-dir/"
 java="$work/jre/bin/java"
 note "glibc: $(getconf GNU_LIBC_VERSION 2>&1) (the kit's JRE and libtokenizers.so need glibc 2.34 or newer)"
 "$java" -version 2>&1 | head -n 1 | sed 's/^/java: /' | tee -a "$figures"
@@ -170,6 +170,8 @@ dev="$mode"
 cases=dit_forward,dit_forward_bf16weights,connector_forward,denoise_cfg_v11,sampler_end2end,sampler_end2end_v11
 cases=$cases,vae_roundtrip,vision_forward,full_forward,full_forward_bang,full_forward_step1x
 cases=$cases,image_preprocess,image_preprocess_step1x
+# LoRA merged at load, FP8 weights held as bytes and decoded per layer (on a GPU: float16 compute)
+cases=$cases,lora_merge,lora_merge_split,dit_forward_fp8,fp8_convert
 run info 90 "$cli" info --device "$dev"
 run parity-fp32 120 "$cli" parity --dir "$work/parity-dir" --cases "$cases" --device "$dev" --dtype fp32
 if [ "$mode" = gpu ]; then

@@ -10,6 +10,9 @@ import dev.step1x.engine.InvalidConfigException;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2Connector;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
+import dev.step1x.engine.lora.AdapterSlot;
+import dev.step1x.engine.lora.LoraTargets;
+import dev.step1x.engine.lora.RowAdapters;
 import dev.step1x.engine.nn.Attention;
 import dev.step1x.engine.nn.Linear;
 import dev.step1x.engine.nn.LoadedParams;
@@ -48,25 +51,46 @@ public final class Step1XEdit {
     private final LastLayer finalLayer;
     private final Qwen2Connector connector;
     private final EmbedND peEmbedder;
+    /** The unmerged LoRA adapters of the forward in progress (nothing bound: plain forward). */
+    private final AdapterSlot adapters = new AdapterSlot();
+    /** Offload: the blocks' weights in host memory, visiting the device one block at a time; else null. */
+    private final DitWeights offloaded;
+    private long offloadCopyNanos;
+    private long offloadCopies;
     /** -1: sized per call by {@link Attention#queryChunkFor} from {@link #maxScoreBytes}; 0: unchunked; else queries per block. */
     private int attentionQueryChunk = -1;
     private long maxScoreBytes = Attention.DEFAULT_SCORE_BYTES;
 
     /** Builds the tree on {@code p}: recording a spec, or taking loaded tensors. */
     public Step1XEdit(Params p, Step1XParams params, Qwen2ConnectorConfig connectorConfig, ModelVersion version) {
+        this(p, params, connectorConfig, version, null);
+    }
+
+    /** The DiT over {@code weights} (resident, or with its blocks offloaded as the weights were loaded). */
+    public Step1XEdit(DitWeights weights, Step1XParams params, Qwen2ConnectorConfig connectorConfig,
+            ModelVersion version) {
+        this(weights.residentParams(), params, connectorConfig, version, weights.offloaded() ? weights : null);
+    }
+
+    private Step1XEdit(Params root, Step1XParams params, Qwen2ConnectorConfig connectorConfig, ModelVersion version,
+            DitWeights offloaded) {
         validate(params, connectorConfig);
         this.params = params;
+        this.offloaded = offloaded;
+        Params p = adapters.params(root);
         imgIn = new Linear(p.child("img_in"), params.inChannels(), params.hiddenSize(), true);
         timeIn = new MLPEmbedder(p.child("time_in"), TIMESTEP_EMBEDDING_DIM, params.hiddenSize());
         vectorIn = new MLPEmbedder(p.child("vector_in"), params.vecInDim(), params.hiddenSize());
         txtIn = new Linear(p.child("txt_in"), params.contextInDim(), params.hiddenSize(), true);
         doubleBlocks = new DoubleStreamBlock[params.depth()];
-        for (int i = 0; i < doubleBlocks.length; i++) {
-            doubleBlocks[i] = new DoubleStreamBlock(p.child("double_blocks").child(i), params);
-        }
         singleBlocks = new SingleStreamBlock[params.depthSingleBlocks()];
-        for (int i = 0; i < singleBlocks.length; i++) {
-            singleBlocks[i] = new SingleStreamBlock(p.child("single_blocks").child(i), params);
+        if (offloaded == null) {
+            for (int i = 0; i < doubleBlocks.length; i++) {
+                doubleBlocks[i] = new DoubleStreamBlock(p.child("double_blocks").child(i), params);
+            }
+            for (int i = 0; i < singleBlocks.length; i++) {
+                singleBlocks[i] = new SingleStreamBlock(p.child("single_blocks").child(i), params);
+            }
         }
         finalLayer = new LastLayer(p.child("final_layer"), params.hiddenSize(), 1, params.outChannels());
         connector = new Qwen2Connector(p.child(Qwen2Connector.KEY_PREFIX), connectorConfig, version);
@@ -88,6 +112,32 @@ public final class Step1XEdit {
             Map<String, NDArray> tensors = StrictLoader.loadAll(manager, spec, ckpt, dtype, Set.of());
             return new Step1XEdit(new LoadedParams(tensors), params, connector, version);
         }
+    }
+
+    /**
+     * Strictly loads a DiT checkpoint as {@code options} asks (LoRA merged, FP8 weights, blocks offloaded; see
+     * {@link DitOptions}), computing in {@code dtype}.
+     */
+    public static Step1XEdit load(NDManager manager, Path checkpoint, Step1XParams params,
+            Qwen2ConnectorConfig connector, ModelVersion version, DataType dtype, DitOptions options)
+            throws IOException {
+        return new Step1XEdit(loadWeights(manager, checkpoint, params, connector, version, dtype, options), params,
+                connector, version);
+    }
+
+    /** The tensors {@link #load(NDManager, Path, Step1XParams, Qwen2ConnectorConfig, ModelVersion, DataType, DitOptions)} builds on. */
+    public static DitWeights loadWeights(NDManager manager, Path checkpoint, Step1XParams params,
+            Qwen2ConnectorConfig connector, ModelVersion version, DataType dtype, DitOptions options)
+            throws IOException {
+        WeightSpec spec = weightSpec(params, connector, version);
+        try (Checkpoint ckpt = Checkpoint.open(checkpoint)) {
+            return DitWeights.load(manager, ckpt, spec, dtype, options);
+        }
+    }
+
+    /** The layers a LoRA may target in a DiT of these shapes (the same for v1.0 and v1.1). */
+    public static LoraTargets loraTargets(Step1XParams params, Qwen2ConnectorConfig connector) {
+        return LoraTargets.of(weightSpec(params, connector, ModelVersion.V1_1));
     }
 
     /**
@@ -155,6 +205,31 @@ public final class Step1XEdit {
      */
     public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
             NDArray mask, Map<String, NDArray> mids) {
+        return forward(img, pe, timesteps, llmEmbedding, tVec, mask, RowAdapters.none(), mids);
+    }
+
+    /**
+     * One forward pass with unmerged LoRA adapters on some rows ({@link RowAdapters}: per batch row an adapter and
+     * multiplier, or none); the other arguments as {@link #forward(NDArray, EmbedND.Rope, NDArray, NDArray, NDArray,
+     * NDArray, Map)}.
+     */
+    public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
+            NDArray mask, RowAdapters rowAdapters, Map<String, NDArray> mids) {
+        if (rowAdapters.isNone()) {
+            return compute(img, pe, timesteps, llmEmbedding, tVec, mask, mids);
+        }
+        return Scoped.run(() -> {
+            adapters.bind(rowAdapters.bind(img.getManager(), img.getShape().get(0), dataType()));
+            try {
+                return compute(img, pe, timesteps, llmEmbedding, tVec, mask, mids);
+            } finally {
+                adapters.clear();
+            }
+        });
+    }
+
+    private NDArray compute(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
+            NDArray mask, Map<String, NDArray> mids) {
         int chunk = queryChunk(img, llmEmbedding);
         DataType type = dataType();
         return Scoped.run(() -> {
@@ -171,7 +246,8 @@ public final class Step1XEdit {
             keep(mids, "mid.time_in", timeEmb);
             keep(mids, "mid.txt_in", txt);
             for (int i = 0; i < doubleBlocks.length; i++) {
-                NDArray[] out = doubleBlocks[i].forward(x, txt, vec, pe, chunk);
+                NDArray[] out = offloaded == null ? doubleBlocks[i].forward(x, txt, vec, pe, chunk)
+                        : visitDouble(i, x, txt, vec, pe, chunk);
                 x = out[0];
                 txt = out[1];
                 keep(mids, "mid.double_blocks." + i + ".img", x);
@@ -180,7 +256,8 @@ public final class Step1XEdit {
             long lt = txt.getShape().get(1);
             NDArray joint = txt.concat(x, 1);
             for (int i = 0; i < singleBlocks.length; i++) {
-                joint = singleBlocks[i].forward(joint, vec, pe, chunk);
+                joint = offloaded == null ? singleBlocks[i].forward(joint, vec, pe, chunk)
+                        : visitSingle(i, joint, vec, pe, chunk);
                 keep(mids, "mid.single_blocks." + i + ".out", joint);
             }
             NDArray imgTokens = joint.get(":, {}:", lt);
@@ -188,6 +265,43 @@ public final class Step1XEdit {
             keep(mids, "mid.final_layer.in.vec", vec);
             return cast(finalLayer.forward(imgTokens, vec), DataType.FLOAT32);
         });
+    }
+
+    /**
+     * Offload: copies block {@code i}'s weights to the device, runs it, frees them. DJL 0.36 exposes neither CUDA
+     * streams nor pinned host memory or non-blocking copies, so the copy of the next block cannot overlap this
+     * block's kernels: copies and compute alternate.
+     */
+    private NDArray[] visitDouble(int i, NDArray x, NDArray txt, NDArray vec, EmbedND.Rope pe, int chunk) {
+        try (NDManager visit = x.getManager().newSubManager()) {
+            Params p = visitParams(visit, "double_blocks." + i + ".");
+            return new DoubleStreamBlock(p.child("double_blocks").child(i), params).forward(x, txt, vec, pe, chunk);
+        }
+    }
+
+    private NDArray visitSingle(int i, NDArray x, NDArray vec, EmbedND.Rope pe, int chunk) {
+        try (NDManager visit = x.getManager().newSubManager()) {
+            Params p = visitParams(visit, "single_blocks." + i + ".");
+            return new SingleStreamBlock(p.child("single_blocks").child(i), params).forward(x, vec, pe, chunk);
+        }
+    }
+
+    private Params visitParams(NDManager visit, String prefix) {
+        long start = System.nanoTime();
+        LoadedParams copies = offloaded.visit(visit, prefix);
+        offloadCopyNanos += System.nanoTime() - start;
+        offloadCopies++;
+        return adapters.params(copies);
+    }
+
+    /** Whether the blocks live in host memory and visit the device per forward. */
+    public boolean isOffloaded() {
+        return offloaded != null;
+    }
+
+    /** Offload: total wall time spent copying blocks to the device, and the number of block copies, so far. */
+    public long[] offloadCopyStats() {
+        return new long[] {offloadCopyNanos, offloadCopies};
     }
 
     /** The type the DiT computes in (its weights' type): FLOAT32, or FLOAT16 with clamped residual streams. */

@@ -37,6 +37,21 @@ public final class ParityCatalog {
             "denoise_cfg_v11", Tolerance.of(1e-5),
             "resize_step1x", Tolerance.EXACT);
 
+    /**
+     * The LoRA and FP8 sets (step1x_lora/README.md, step1x_fp8/README.md): their cases use the step1x conventions
+     * and run after the step1x set. Per-tensor tolerances where one case mixes kinds of outputs.
+     */
+    static final List<String> STEP1X_EXTRA_SETS = List.of("step1x_lora", "step1x_fp8");
+    private static final Map<String, Tolerance> EXTRA_FLOAT = Map.of(
+            "lora_merge", Tolerance.of(5e-5),
+            "lora_merge_split", Tolerance.of(5e-5),
+            "dit_forward_fp8", Tolerance.of(5e-5),
+            "fp8_convert", Tolerance.BITWISE);
+    /** Merged weights: one float32 matmul and axpy (observed 3e-8, |W| < 0.6). */
+    static final Tolerance LORA_MERGED_WEIGHT = Tolerance.abs(1e-6);
+    /** Merged weights held in float16: one rounding, 2^-11 relative (subnormals within 1e-6). */
+    static final Tolerance FP16_WEIGHT = new Tolerance(1e-6, 4.9e-4);
+
     /** qwen25vl inputs per case (qwen25vl/README.md); everything else in the file is an output. */
     private static final Map<String, Set<String>> QWEN_INPUTS = Map.of(
             "image_preprocess", Set.of("image"),
@@ -64,7 +79,8 @@ public final class ParityCatalog {
 
     /** Cases whose outputs pass through a float16 model (DiT, connector or Qwen) in a float16 run. */
     private static final Set<String> FP16_MODEL_CASES = Set.of("dit_forward", "dit_forward_bf16weights",
-            "connector_forward", "vision_forward", "full_forward", "full_forward_bang", "full_forward_step1x");
+            "connector_forward", "vision_forward", "full_forward", "full_forward_bang", "full_forward_step1x",
+            "lora_merge", "lora_merge_split", "dit_forward_fp8");
     private static final Set<String> FP16_SAMPLER_CASES = Set.of("sampler_end2end", "sampler_end2end_v11");
 
     /** One float16 forward: about 10 float16 ulps of the O(1) activations of the sets (CPU measured ≤ 4.9e-3). */
@@ -100,6 +116,9 @@ public final class ParityCatalog {
         if (golden.equals(Tolerance.EXACT) || golden.equals(LAST_BIT)) {
             return golden;
         }
+        if (tensor.startsWith("out.merged.")) {
+            return FP16_WEIGHT; // a LoRA-merged weight as the float16 DiT holds it
+        }
         if (FP16_MODEL_CASES.contains(c.name())) {
             return FP16_FORWARD;
         }
@@ -130,6 +149,17 @@ public final class ParityCatalog {
                 out.add(c);
             }
         }
+        for (String set : STEP1X_EXTRA_SETS) {
+            if (!Files.isDirectory(dir.resolve(set))) {
+                continue; // optional: a parity directory without the LoRA/FP8 sets still runs the others
+            }
+            for (Path f : safetensorsIn(dir.resolve(set))) {
+                ParityCase c = step1xCase(f, set);
+                if (c != null) {
+                    out.add(c);
+                }
+            }
+        }
         for (Path f : safetensorsIn(dir.resolve("qwen25vl").resolve("cases"))) {
             out.add(qwenCase(f));
         }
@@ -150,10 +180,14 @@ public final class ParityCatalog {
 
     /** Null for files without {@code out.*} tensors (weight files). */
     private static ParityCase step1xCase(Path file) throws IOException {
+        return step1xCase(file, "step1x");
+    }
+
+    private static ParityCase step1xCase(Path file, String set) throws IOException {
         String name = stem(file);
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             Map<String, Tolerance> outputs = new LinkedHashMap<>();
-            Tolerance floats = STEP1X_FLOAT.getOrDefault(name, Tolerance.of(1e-4));
+            Tolerance floats = STEP1X_FLOAT.getOrDefault(name, EXTRA_FLOAT.getOrDefault(name, Tolerance.of(1e-4)));
             for (TensorInfo t : f.tensors().values()) {
                 if (!t.name().startsWith("out.")) {
                     continue;
@@ -163,9 +197,12 @@ public final class ParityCatalog {
                     // truncation of values within ~1e-7 of an integer may flip a few values by one (README)
                     tol = Tolerance.UINT8_IMAGE;
                 }
+                if (t.name().startsWith("out.merged.")) {
+                    tol = LORA_MERGED_WEIGHT;
+                }
                 outputs.put(t.name(), tol);
             }
-            return outputs.isEmpty() ? null : new ParityCase("step1x", name, file, outputs);
+            return outputs.isEmpty() ? null : new ParityCase(set, name, file, outputs);
         }
     }
 

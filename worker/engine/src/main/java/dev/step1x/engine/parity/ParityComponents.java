@@ -5,6 +5,8 @@ import static java.util.Map.entry;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.ConnectorForwardParity;
 import dev.step1x.engine.dit.DitForwardParity;
+import dev.step1x.engine.dit.Fp8Parity;
+import dev.step1x.engine.dit.LoraMergeParity;
 import dev.step1x.engine.image.ImagePreprocessParity;
 import dev.step1x.engine.image.ResizeStep1xParity;
 import dev.step1x.engine.mllm.qwen25vl.FullForwardParity;
@@ -35,6 +37,11 @@ public final class ParityComponents {
                 entry("sampler_end2end_v11", SamplerEnd2EndParity.component(ModelVersion.V1_1)),
                 entry("vae_roundtrip", VaeRoundtripParity.component()),
                 entry("resize_step1x", ResizeStep1xParity.component()),
+                // step1x_lora and step1x_fp8 sets
+                entry("lora_merge", LoraMergeParity.component("lora.safetensors")),
+                entry("lora_merge_split", LoraMergeParity.component("lora_split.safetensors")),
+                entry("dit_forward_fp8", Fp8Parity.ditForward()),
+                entry("fp8_convert", Fp8Parity.convert()),
                 // qwen25vl set
                 entry("image_preprocess", ImagePreprocessParity.component(false)),
                 entry("image_preprocess_step1x", ImagePreprocessParity.component(true)),

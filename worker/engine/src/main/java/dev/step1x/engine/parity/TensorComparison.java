@@ -28,6 +28,9 @@ public final class TensorComparison {
         if (expected.getShape().size() == 0) {
             return new Result(true, 0, 1, "empty");
         }
+        if (tol.bitwise()) {
+            return compareBits(actual, expected);
+        }
         try (NDArray a = actual.toType(DataType.FLOAT64, true);
                 NDArray b = expected.toType(DataType.FLOAT64, true);
                 NDArray diff = a.sub(b).abs();
@@ -52,5 +55,31 @@ public final class TensorComparison {
             }
             return new Result(true, maxAbs, exactFraction, "");
         }
+    }
+
+    /** Same float32 bits everywhere (-0 differs from +0), NaN exactly where expected is NaN (any payload). */
+    private static Result compareBits(NDArray actual, NDArray expected) {
+        float[] a;
+        float[] b;
+        try (NDArray fa = actual.toType(DataType.FLOAT32, true); NDArray fb = expected.toType(DataType.FLOAT32, true)) {
+            a = fa.toFloatArray();
+            b = fb.toFloatArray();
+        }
+        long bad = 0;
+        double maxAbs = 0;
+        for (int i = 0; i < a.length; i++) {
+            boolean nanA = Float.isNaN(a[i]);
+            boolean nanB = Float.isNaN(b[i]);
+            if (nanA || nanB) {
+                bad += nanA == nanB ? 0 : 1;
+                continue;
+            }
+            maxAbs = Math.max(maxAbs, Math.abs((double) a[i] - b[i]));
+            if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) {
+                bad++;
+            }
+        }
+        return bad == 0 ? new Result(true, maxAbs, "")
+                : new Result(false, maxAbs, bad + " of " + a.length + " values differ in their bits (or NaN-ness)");
     }
 }

@@ -15,9 +15,22 @@ import java.util.Objects;
  * @param guidance classifier-free guidance scale
  * @param seed the request's noise seed (see {@link NoiseGenerator})
  * @param encoding PNG/JPEG bytes wanted in the output, or null for pixels only
+ * @param adapter the request's unmerged LoRA adapter and multiplier, or null for none; requests with different
+ *     adapters (and none) share a batch
  */
 public record EditInput(RgbImage image, String instruction, String negativePrompt, int sizeLevel, int steps,
-        float guidance, long seed, ModelVersion version, ImageEncoding encoding) {
+        float guidance, long seed, ModelVersion version, ImageEncoding encoding, AdapterRef adapter) {
+
+    /** A request without adapter. */
+    public EditInput(RgbImage image, String instruction, String negativePrompt, int sizeLevel, int steps,
+            float guidance, long seed, ModelVersion version, ImageEncoding encoding) {
+        this(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, encoding, null);
+    }
+
+    /** This request with {@code a} as its adapter (null: none). */
+    public EditInput withAdapter(AdapterRef a) {
+        return new EditInput(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, encoding, a);
+    }
 
     /**
      * The size level an edit runs at unless told otherwise: 1024, the value of the official example scripts

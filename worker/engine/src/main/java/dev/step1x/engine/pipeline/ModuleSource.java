@@ -2,6 +2,7 @@ package dev.step1x.engine.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.dit.DitOptions;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.vae.AutoEncoder;
 import java.io.IOException;
@@ -24,6 +25,12 @@ interface ModuleSource {
 
     /** Strict loading of the directory's checkpoint files. */
     static ModuleSource checkpoints(dev.step1x.engine.runtime.EngineRuntime runtime, ModelDirectory dir) {
+        return checkpoints(runtime, dir, DitOptions.defaults());
+    }
+
+    /** Strict loading of the directory's checkpoint files, the DiT as {@code ditOptions} says. */
+    static ModuleSource checkpoints(dev.step1x.engine.runtime.EngineRuntime runtime, ModelDirectory dir,
+            DitOptions ditOptions) {
         return new ModuleSource() {
             @Override
             public AutoEncoder vae(NDManager manager) throws IOException {
@@ -33,7 +40,7 @@ interface ModuleSource {
             @Override
             public Step1XEdit dit(NDManager manager, ModelVersion version) throws IOException {
                 return Step1XEdit.load(manager, dir.ditFile(version), dir.ditParams(), dir.connectorConfig(), version,
-                        runtime.precision().dataType());
+                        runtime.precision().dataType(), ditOptions);
             }
 
             @Override

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
+import dev.step1x.engine.dit.DitOptions;
+import dev.step1x.engine.dit.DitWeights;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
@@ -77,6 +79,15 @@ public final class RandomModel {
      * @param tokenizerJson the real Qwen {@code tokenizer.json}
      */
     public static Step1XEditPipeline open(EngineRuntime runtime, Configs configs, Path tokenizerJson) throws IOException {
+        return open(runtime, configs, tokenizerJson, DitOptions.defaults());
+    }
+
+    /**
+     * As {@link #open(EngineRuntime, Configs, Path)}, the DiT held as {@code dit} says (FP8 bytes, offloaded blocks,
+     * an adapter cache; LoRA files are not merged into random weights).
+     */
+    public static Step1XEditPipeline open(EngineRuntime runtime, Configs configs, Path tokenizerJson, DitOptions dit)
+            throws IOException {
         if (!Files.isRegularFile(tokenizerJson)) {
             throw new IOException("tokenizer " + tokenizerJson + " not found (run bin/fetch-qwen-tokenizer)");
         }
@@ -92,7 +103,11 @@ public final class RandomModel {
 
             @Override
             public Step1XEdit dit(NDManager manager, ModelVersion version) {
-                return new Step1XEdit(new RandomParams(manager, type), configs.dit(), configs.connector(), version);
+                if (!dit.fp8() && !dit.offload()) {
+                    return new Step1XEdit(new RandomParams(manager, type), configs.dit(), configs.connector(), version);
+                }
+                return new Step1XEdit(DitWeights.random(manager, Step1XEdit.weightSpec(configs.dit(), configs.connector(),
+                        version), type, dit), configs.dit(), configs.connector(), version);
             }
 
             @Override
@@ -101,7 +116,19 @@ public final class RandomModel {
                         m -> random(m, Qwen25VLModel.weightSpec(configs.qwen()), type));
             }
         };
-        return new Step1XEditPipeline(runtime, shapes, random);
+        return new Step1XEditPipeline(runtime, shapes, random, dit);
+    }
+
+    /**
+     * Puts a random LoRA adapter of {@code rank} on every target into {@code pipeline}'s adapter cache under
+     * {@code name} (the pipeline needs {@link DitOptions#adapterCacheBytes()} of at least
+     * {@link dev.step1x.engine.lora.AdapterCache#bytesForRank}) and returns the reference requests use
+     * ({@link EditInput#withAdapter}): for benchmarks of per-request adapters on random weights.
+     */
+    public static AdapterRef addRandomAdapter(Step1XEditPipeline pipeline, String name, int rank) {
+        var cache = pipeline.adapters();
+        cache.add(name, m -> dev.step1x.engine.lora.LoraAdapter.random(m, name, cache.targets(), rank, cache.dataType()));
+        return AdapterRef.of(name);
     }
 
     /** One random tensor per key of {@code spec} ({@link RandomParams#tensor} rules), as {@code type}. */

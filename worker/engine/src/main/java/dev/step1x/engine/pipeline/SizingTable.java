@@ -2,6 +2,7 @@ package dev.step1x.engine.pipeline;
 
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.dit.DitOptions;
 import dev.step1x.engine.runtime.EngineRuntime;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,16 +39,50 @@ public final class SizingTable {
         return m << 20;
     }
 
+    /**
+     * How the DiT is held: the variants the tables are printed for ({@link DitOptions#fp8()}, {@link
+     * DitOptions#offload()}).
+     */
+    public enum Variant {
+        DENSE("DiT fp16", false, false),
+        FP8("DiT fp8", true, false),
+        DENSE_OFFLOAD("DiT fp16, blocks offloaded", false, true),
+        FP8_OFFLOAD("DiT fp8, blocks offloaded", true, true);
+
+        private final String label;
+        private final boolean fp8;
+        private final boolean offload;
+
+        Variant(String label, boolean fp8, boolean offload) {
+            this.label = label;
+            this.fp8 = fp8;
+            this.offload = offload;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public DitOptions ditOptions() {
+            return DitOptions.defaults().withFp8(fp8).withOffload(offload);
+        }
+    }
+
     /** Rows for a square input at every size level on every GPU of {@link #GPUS}. */
     public static List<Row> rows(ModelVersion version, DataType dtype, int steps) {
+        return rows(version, dtype, steps, DitOptions.defaults());
+    }
+
+    /** As {@link #rows(ModelVersion, DataType, int)} with the DiT held as {@code dit} says. */
+    public static List<Row> rows(ModelVersion version, DataType dtype, int steps, DitOptions dit) {
         RandomModel.Configs c = RandomModel.Configs.official();
         List<Row> rows = new ArrayList<>();
         for (Gpu gpu : GPUS) {
             long score = EngineRuntime.gpuScoreBytes(gpu.totalBytes());
             MemoryPlanner resident = new MemoryPlanner(c.dit(), c.connector(), c.ae(), c.qwen(), version, dtype, false,
-                    score);
+                    score, dit);
             MemoryPlanner offloaded = new MemoryPlanner(c.dit(), c.connector(), c.ae(), c.qwen(), version, dtype, true,
-                    score);
+                    score, dit);
             for (int level : SIZE_LEVELS) {
                 BucketKey bucket = BucketKey.of(level, level, level, version, steps);
                 MemoryPlanner.Plan r = resident.plan(bucket, gpu.totalBytes());
@@ -60,7 +95,22 @@ public final class SizingTable {
 
     /** A Markdown table: one line per GPU, a column pair (resident / offloaded) per size level. */
     public static String markdown(ModelVersion version, DataType dtype, int steps) {
-        List<Row> rows = rows(version, dtype, steps);
+        return markdown(version, dtype, steps, DitOptions.defaults());
+    }
+
+    /** One table per {@link Variant}, each under a heading line naming it. */
+    public static String markdownAllVariants(ModelVersion version, DataType dtype, int steps) {
+        StringBuilder sb = new StringBuilder();
+        for (Variant v : Variant.values()) {
+            sb.append("\n").append(v.label()).append(":\n\n").append(markdown(version, dtype, steps, v.ditOptions()))
+                    .append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** As {@link #markdown(ModelVersion, DataType, int)} with the DiT held as {@code dit} says. */
+    public static String markdown(ModelVersion version, DataType dtype, int steps, DitOptions dit) {
+        List<Row> rows = rows(version, dtype, steps, dit);
         StringBuilder sb = new StringBuilder();
         sb.append("| GPU memory |");
         for (int level : SIZE_LEVELS) {
@@ -83,6 +133,52 @@ public final class SizingTable {
         sb.append(String.format(Locale.ROOT, "%nweights resident: %.1f GiB with Qwen, %.1f GiB with Qwen offloaded (%s, %s)",
                 any.weightBytes() / (double) (1L << 30), anyOff.weightBytes() / (double) (1L << 30), version.label(),
                 dtype == DataType.FLOAT16 ? "fp16" : dtype.toString().toLowerCase(Locale.ROOT)));
+        return sb.toString();
+    }
+
+    /** An official published figure of one edit (one H800, 28 steps, batch 1, CFG) next to the planner's estimate. */
+    public record OfficialFigure(String setting, int sizeLevel, double officialGb, long estimateBytes) {}
+
+    /** The official peak-memory figures (docs/model.md) and the settings of this engine that correspond to them. */
+    private static final String OFFLOAD_NOTE = " (official: one whole model on the GPU at a time, as its figures"
+            + " suggest; ours: Qwen and the DiT blocks offloaded)";
+    private static final Object[][] OFFICIAL = {
+        {"bf16 (ours: fp16)", Variant.DENSE, false, new double[] {42.5, 46.5, 49.8}},
+        {"FP8 DiT (--quantized)", Variant.FP8, false, new double[] {31, 31.5, 34}},
+        {"offload" + OFFLOAD_NOTE, Variant.DENSE_OFFLOAD, true, new double[] {25.9, 27.3, 29.1}},
+        {"FP8 + offload" + OFFLOAD_NOTE, Variant.FP8_OFFLOAD, true, new double[] {18, 18, 18}},
+    };
+
+    /**
+     * The planner's peak estimate of one request at the official shapes (fp16 compute, an 80 GB card's score block)
+     * for each official setting and size level, next to the published figure.
+     */
+    public static List<OfficialFigure> officialComparison(ModelVersion version) {
+        RandomModel.Configs c = RandomModel.Configs.official();
+        long score = EngineRuntime.gpuScoreBytes(mib(81_559));
+        List<OfficialFigure> out = new ArrayList<>();
+        for (Object[] o : OFFICIAL) {
+            Variant v = (Variant) o[1];
+            MemoryPlanner p = new MemoryPlanner(c.dit(), c.connector(), c.ae(), c.qwen(), version, DataType.FLOAT16,
+                    (Boolean) o[2], score, v.ditOptions());
+            double[] gb = (double[]) o[3];
+            for (int i = 0; i < SIZE_LEVELS.size(); i++) {
+                int level = SIZE_LEVELS.get(i);
+                out.add(new OfficialFigure((String) o[0], level, gb[i],
+                        p.peakBytes(BucketKey.of(level, level, level, version, 28), 1)));
+            }
+        }
+        return out;
+    }
+
+    /** {@link #officialComparison} as a Markdown table (estimates in GiB and GB). */
+    public static String officialComparisonMarkdown(ModelVersion version) {
+        StringBuilder sb = new StringBuilder("| setting | size level | official (GB) | planner estimate (GiB / GB) |\n"
+                + "|---|---|---|---|\n");
+        for (OfficialFigure f : officialComparison(version)) {
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f / %.1f |%n", f.setting(), f.sizeLevel(),
+                    f.officialGb(), f.estimateBytes() / (double) (1L << 30), f.estimateBytes() / 1e9));
+        }
         return sb.toString();
     }
 

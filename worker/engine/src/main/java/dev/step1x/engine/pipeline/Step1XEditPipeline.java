@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.dit.DitOptions;
 import dev.step1x.engine.dit.EmbedND;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.PillowResize;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.image.Step1XResize;
+import dev.step1x.engine.lora.AdapterCache;
+import dev.step1x.engine.lora.RowAdapters;
 import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.sampler.Denoiser;
@@ -48,16 +51,27 @@ public final class Step1XEditPipeline implements EditEngine {
     private final MllmEncoder mllm;
     private final ModuleSource modules;
     private final Map<ModelVersion, MemoryPlanner> planners = new java.util.concurrent.ConcurrentHashMap<>();
+    private final DitOptions ditOptions;
+    private final AdapterCache adapters;
     private boolean aspectSnapping;
     private long memoryBudgetBytes;
 
     /** @param model the configs (and, for checkpoint sources, the files) of the modules {@code modules} builds */
     Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, ModuleSource modules) throws IOException {
+        this(runtime, model, modules, DitOptions.defaults());
+    }
+
+    /** @param ditOptions how {@code modules} holds the DiT (for the planner and the adapter cache) */
+    Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, ModuleSource modules, DitOptions ditOptions)
+            throws IOException {
         this.runtime = runtime;
         this.model = model;
         this.modules = modules;
+        this.ditOptions = ditOptions;
         this.models = runtime.newManager();
         this.memoryBudgetBytes = deviceMemoryBytes(runtime);
+        this.adapters = new AdapterCache(models, Step1XEdit.loraTargets(model.ditParams(), model.connectorConfig()),
+                runtime.precision().dataType(), ditOptions.adapterCacheBytes());
         try {
             this.ae = modules.vae(models);
             this.mllm = modules.mllm(models);
@@ -74,8 +88,43 @@ public final class Step1XEditPipeline implements EditEngine {
 
     /** Loads the VAE and the MLLM of a checked model directory; DiTs load on first use. */
     public static Step1XEditPipeline open(ModelDirectory dir, EngineRuntime.Options options) throws IOException {
+        return open(dir, options, DitOptions.defaults());
+    }
+
+    /**
+     * As {@link #open(ModelDirectory, EngineRuntime.Options)}, the DiTs loaded as {@code dit} says: LoRA files merged,
+     * FP8 weights, blocks offloaded, a cache for per-request adapters ({@link DitOptions}). The LoRA files are checked
+     * against the DiT's shapes here, before anything loads (every problem in one exception).
+     */
+    public static Step1XEditPipeline open(ModelDirectory dir, EngineRuntime.Options options, DitOptions dit)
+            throws IOException {
+        if (!dit.loras().isEmpty()) {
+            try (var check = dev.step1x.engine.lora.LoraMerge.open(dit.loras(),
+                    Step1XEdit.loraTargets(dir.ditParams(), dir.connectorConfig()))) {
+                // parsed and checked; merged when a DiT loads
+            }
+        }
         EngineRuntime rt = EngineRuntime.start(options);
-        return new Step1XEditPipeline(rt, dir, ModuleSource.checkpoints(rt, dir));
+        return new Step1XEditPipeline(rt, dir, ModuleSource.checkpoints(rt, dir, dit), dit);
+    }
+
+    /** As {@link #open(Path, EngineRuntime.Options)} with {@link DitOptions}. */
+    public static Step1XEditPipeline open(Path modelDir, EngineRuntime.Options options, DitOptions dit)
+            throws IOException {
+        return open(ModelDirectory.open(modelDir), options, dit);
+    }
+
+    /** How the DiTs are held. */
+    public DitOptions ditOptions() {
+        return ditOptions;
+    }
+
+    /**
+     * The per-request LoRA adapters: register names ({@code adapters().register(name, file)}), preload, evict, and
+     * read their device bytes. Its cap is {@link DitOptions#adapterCacheBytes()} (0: per-request adapters off).
+     */
+    public AdapterCache adapters() {
+        return adapters;
     }
 
     /** The runtime this engine computes on. */
@@ -103,9 +152,13 @@ public final class Step1XEditPipeline implements EditEngine {
     /** The memory plan of a bucket on this engine's budget. */
     public MemoryPlanner.Plan plan(BucketKey bucket) {
         // one planner per version: building it walks the full module trees, and the worker asks per batch
-        return planners.computeIfAbsent(bucket.version(), v -> MemoryPlanner.of(model, v,
-                runtime.precision().dataType(), runtime.qwenOffload(), runtime.maxScoreBytes()))
-                .plan(bucket, memoryBudgetBytes);
+        return planner(bucket.version()).plan(bucket, memoryBudgetBytes);
+    }
+
+    /** The memory planner of a version on this engine's settings. */
+    public MemoryPlanner planner(ModelVersion version) {
+        return planners.computeIfAbsent(version, v -> MemoryPlanner.of(model, v,
+                runtime.precision().dataType(), runtime.qwenOffload(), runtime.maxScoreBytes(), ditOptions));
     }
 
     /** GPU: the device's total memory as CUDA reports it; CPU: MemTotal of /proc/meminfo (else the JVM's view). */
@@ -142,7 +195,7 @@ public final class Step1XEditPipeline implements EditEngine {
     @Override
     public String describe() {
         return "Step1X-Edit " + model.ditFiles().keySet().stream().map(ModelVersion::label).toList() + " from "
-                + model.root() + "; " + runtime.describe() + " (VAE float32)";
+                + model.root() + "; " + runtime.describe() + " (VAE float32); DiT: " + ditOptions.describe();
     }
 
     @Override
@@ -200,8 +253,38 @@ public final class Step1XEditPipeline implements EditEngine {
         return generate(inputs, bucket, clock, NoiseSource.SEEDED, PipelineTap.NONE);
     }
 
+    /** Pins the batch's adapters in the cache for the batch's duration, then stages 1–12. */
     private float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock, NoiseSource noiseSource,
             PipelineTap tap) {
+        List<String> pinned = inputs.stream().map(EditInput::adapter).filter(java.util.Objects::nonNull)
+                .map(AdapterRef::name).distinct().toList();
+        adapters.pin(pinned);
+        try {
+            return generate(inputs, bucket, clock, noiseSource, tap, rowAdapters(inputs));
+        } finally {
+            adapters.unpin(pinned);
+        }
+    }
+
+    /** The adapters of a batch by row (loaded into the cache if needed; unknown names fail before any compute). */
+    private RowAdapters rowAdapters(List<EditInput> inputs) {
+        if (inputs.stream().allMatch(in -> in.adapter() == null)) {
+            return RowAdapters.none();
+        }
+        List<RowAdapters.Use> uses = new ArrayList<>();
+        for (EditInput in : inputs) {
+            try {
+                uses.add(in.adapter() == null ? null
+                        : new RowAdapters.Use(adapters.acquire(in.adapter().name()), in.adapter().multiplier()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return RowAdapters.forRequests(uses);
+    }
+
+    private float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock, NoiseSource noiseSource,
+            PipelineTap tap, RowAdapters rows) {
         Step1XEdit dit = dit(bucket.version());
         int n = inputs.size();
         boolean tapped = tap.active();
@@ -277,7 +360,7 @@ public final class Step1XEditPipeline implements EditEngine {
             NDArray packed = Denoiser.denoise(Packing.pack(noise), Packing.pack(refLatents), timesteps, guidance,
                     bucket.version(), (img, tVec, step) -> {
                         Map<String, NDArray> ditMids = tapped ? new LinkedHashMap<>() : null;
-                        NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, ditMids);
+                        NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, rows, ditMids);
                         if (tapped) {
                             tap.tensor("step" + step + ".connector_txt", PipelineTap.BATCH, ditMids.get("mid.connector.txt"));
                             tap.tensor("step" + step + ".connector_y", PipelineTap.BATCH, ditMids.get("mid.connector.y"));
@@ -406,6 +489,7 @@ public final class Step1XEditPipeline implements EditEngine {
     @Override
     public void close() {
         mllm.close();
+        adapters.close();
         models.close();
     }
 

@@ -178,6 +178,12 @@ public final class Checkpoint implements AutoCloseable {
         return byPath.get(t.file()).load(manager, t, target);
     }
 
+    /** One tensor as 8-bit float bytes; see {@link SafetensorsFile#loadFloat8Codes}. */
+    public Float8Codes loadFloat8Codes(NDManager manager, String key, Float8.Overflow overflow) throws IOException {
+        TensorInfo t = info(key);
+        return byPath.get(t.file()).loadFloat8Codes(manager, t, overflow);
+    }
+
     @Override
     public void close() throws IOException {
         closeAll(files);

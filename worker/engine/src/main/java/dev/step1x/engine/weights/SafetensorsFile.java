@@ -171,8 +171,8 @@ public final class SafetensorsFile implements AutoCloseable {
 
     NDArray load(NDManager manager, TensorInfo t, DataType target, long maxChunkBytes) throws IOException {
         DataType want = target == null ? t.dtype().naturalDataType() : target;
-        if (t.dtype() == DType.BF16 && want != DataType.FLOAT32 && want != DataType.FLOAT16) {
-            throw new IllegalArgumentException(t.name() + ": BF16 loads as FLOAT32 or FLOAT16, not " + want);
+        if (t.dtype().isWidenedInJava() && want != DataType.FLOAT32 && want != DataType.FLOAT16) {
+            throw new IllegalArgumentException(t.name() + ": " + t.dtype() + " loads as FLOAT32 or FLOAT16, not " + want);
         }
         long[] shape = t.shape();
         long rows = shape.length == 0 ? 1 : shape[0];
@@ -181,7 +181,7 @@ public final class SafetensorsFile implements AutoCloseable {
             return manager.create(new Shape(shape), want);
         }
         long rowElems = numel / rows;
-        // Widened BF16 doubles in size; chunk on the larger of the two element sizes.
+        // Widened BF16 / FP8 grow to 4 bytes; chunk on the larger of the two element sizes.
         long rowBytes = rowElems * Math.max(t.dtype().size(), 4);
         long rowsPerChunk = Math.max(1, maxChunkBytes / rowBytes);
         if (rowsPerChunk >= rows) {
@@ -215,6 +215,10 @@ public final class SafetensorsFile implements AutoCloseable {
         if (t.dtype() == DType.BF16) {
             arr = manager.create(widenBf16(src, (int) elems), new Shape(partShape), DataType.FLOAT32);
             ownsMemory = true; // our own direct buffer, writable, kept alive by the NDArray
+        } else if (t.dtype().isFloat8()) {
+            arr = manager.create(Float8.widen(src, Float8.Format.of(t.dtype()), (int) elems), new Shape(partShape),
+                    DataType.FLOAT32);
+            ownsMemory = true;
         } else {
             arr = manager.create(src, new Shape(partShape), t.dtype().naturalDataType());
             ownsMemory = false; // a view of a read-only mapping
@@ -233,6 +237,56 @@ public final class SafetensorsFile implements AutoCloseable {
             return copy;
         }
         return arr;
+    }
+
+    /**
+     * A floating-point tensor as 8-bit float bytes (DJL {@code UINT8}, same shape) on the manager's device: the
+     * stored bytes of an F8_E4M3 or F8_E5M2 tensor as they are (format = the file's), any other float tensor cast
+     * to e4m3fn in Java exactly as PyTorch's {@code .to(torch.float8_e4m3fn)} does ({@link Float8#encodeE4m3fn}).
+     */
+    public Float8Codes loadFloat8Codes(NDManager manager, TensorInfo t, Float8.Overflow overflow) throws IOException {
+        if (!t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(t.name() + ": " + t.dtype() + " is not a floating-point tensor");
+        }
+        Float8.Format format = t.dtype() == DType.F8_E5M2 ? Float8.Format.E5M2 : Float8.Format.E4M3FN;
+        long[] shape = t.shape();
+        long rows = shape.length == 0 ? 1 : shape[0];
+        long numel = t.numel();
+        if (rows == 0 || numel == 0) {
+            return new Float8Codes(manager.create(new Shape(shape), DataType.UINT8), format);
+        }
+        long rowElems = numel / rows;
+        long rowBytes = rowElems * Math.max(t.dtype().size(), 1);
+        long rowsPerChunk = Math.max(1, MAX_CHUNK_BYTES / rowBytes);
+        if (rowBytes > MAX_CHUNK_BYTES) {
+            throw new IOException(t.name() + ": one row of " + rowBytes + " bytes exceeds a mapping; cannot load");
+        }
+        try (NDList parts = new NDList()) {
+            for (long r = 0; r < rows; r += rowsPerChunk) {
+                long count = Math.min(rowsPerChunk, rows - r);
+                long elems = count * rowElems;
+                ByteBuffer src = map(t, r * rowElems * t.dtype().size(), elems * t.dtype().size());
+                ByteBuffer dst = ByteBuffer.allocateDirect(Math.toIntExact(elems));
+                if (t.dtype().isFloat8()) {
+                    dst.put(src); // the stored bytes, whichever 8-bit format
+                } else {
+                    Float8.encodeE4m3fn(src, t.dtype(), elems, dst, overflow);
+                }
+                dst.rewind();
+                long[] partShape = shape.clone();
+                if (partShape.length > 0) {
+                    partShape[0] = count;
+                }
+                parts.add(manager.create(dst, new Shape(partShape), DataType.UINT8));
+            }
+            if (parts.size() == 1) {
+                NDArray only = parts.remove(0);
+                return new Float8Codes(only, format);
+            }
+            NDArray joined = NDArrays.concat(parts, 0);
+            joined.attach(manager);
+            return new Float8Codes(joined, format);
+        }
     }
 
     /** bf16 is the top half of an f32: shift the 16 bits up. */

@@ -74,7 +74,7 @@ public final class StrictLoader {
             } else if (!java.util.Arrays.equals(t.shape(), e.getValue())) {
                 mismatched.add(e.getKey() + " is " + Shapes.str(t.shape()) + ", expected " + Shapes.str(e.getValue()));
             } else if (!t.dtype().isFloatingPoint()) {
-                mismatched.add(e.getKey() + " has dtype " + t.dtype() + ", expected F32, F16 or BF16");
+                mismatched.add(e.getKey() + " has dtype " + t.dtype() + ", expected a float type (F32, F16, BF16, F8_E4M3, F8_E5M2)");
             }
         }
         List<String> unused = new ArrayList<>();

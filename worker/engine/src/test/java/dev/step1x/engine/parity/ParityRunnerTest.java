@@ -42,6 +42,8 @@ class ParityRunnerTest {
                 "step1x/connector_forward", "step1x/denoise_cfg_v11", "step1x/dit_forward",
                 "step1x/dit_forward_bf16weights", "step1x/resize_step1x", "step1x/sampler_end2end",
                 "step1x/sampler_end2end_v11", "step1x/vae_roundtrip",
+                "step1x_lora/lora_merge", "step1x_lora/lora_merge_split",
+                "step1x_fp8/dit_forward_fp8", "step1x_fp8/fp8_convert",
                 "qwen25vl/full_forward", "qwen25vl/full_forward_bang", "qwen25vl/full_forward_step1x",
                 "qwen25vl/image_preprocess", "qwen25vl/image_preprocess_step1x", "qwen25vl/tokenize",
                 "qwen25vl/vision_forward",
@@ -52,6 +54,12 @@ class ParityRunnerTest {
         ParityCase full = cases.stream().filter(c -> c.name().equals("full_forward")).findFirst().orElseThrow();
         assertThat(full.outputs()).doesNotContainKeys("input_ids", "pixel_values")
                 .containsEntry("position_ids", Tolerance.EXACT).containsEntry("last_hidden_state", Tolerance.abs(1e-4));
+        ParityCase lora = cases.stream().filter(c -> c.name().equals("lora_merge")).findFirst().orElseThrow();
+        assertThat(lora.outputs()).containsEntry("out.pred", Tolerance.of(5e-5))
+                .containsEntry("out.merged.img_in.weight", Tolerance.abs(1e-6));
+        ParityCase convert = cases.stream().filter(c -> c.name().equals("fp8_convert")).findFirst().orElseThrow();
+        assertThat(convert.outputs()).containsEntry("out.bits", Tolerance.EXACT)
+                .containsEntry("out.dequant", Tolerance.BITWISE).doesNotContainKey("in.values");
     }
 
     /** The pipeline set: every mid.* and out.* tensor at pipeline/README.md's acceptance; inputs are not outputs. */

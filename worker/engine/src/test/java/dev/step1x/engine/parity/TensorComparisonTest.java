@@ -75,4 +75,20 @@ class TensorComparisonTest {
             assertThat(TensorComparison.compare(m.create(new int[] {3, 5}), expected, Tolerance.EXACT).pass()).isFalse();
         }
     }
+
+    @Test
+    void bitwiseMatchesNanWithNanAndTellsTheSignOfZero() {
+        try (NDManager m = EngineRuntime.startDefault().newManager()) {
+            var expected = m.create(new float[] {1f, Float.NaN, -0f});
+            var same = m.create(new float[] {1f, Float.intBitsToFloat(0xFFF00000), -0f});
+            assertThat(TensorComparison.compare(same, expected, Tolerance.BITWISE).pass()).isTrue();
+            var plusZero = TensorComparison.compare(m.create(new float[] {1f, Float.NaN, 0f}), expected, Tolerance.BITWISE);
+            assertThat(plusZero.pass()).isFalse();
+            assertThat(plusZero.note()).startsWith("1 of 3");
+            assertThat(TensorComparison.compare(m.create(new float[] {1f, 2f, -0f}), expected, Tolerance.BITWISE).pass())
+                    .isFalse();
+            assertThat(TensorComparison.compare(m.create(new float[] {Math.nextUp(1f), Float.NaN, -0f}), expected,
+                    Tolerance.BITWISE).pass()).isFalse();
+        }
+    }
 }

@@ -50,6 +50,26 @@ class RandomModelTest {
         }
     }
 
+    /** FP8 bytes, offloaded blocks and a random per-request adapter on random weights (what the benchmarks use). */
+    @Test
+    void fp8OffloadAndARandomAdapterRunOnRandomWeights() throws Exception {
+        EngineRuntime rt = EngineRuntime.startDefault();
+        dev.step1x.engine.dit.DitOptions o = dev.step1x.engine.dit.DitOptions.defaults().withFp8(true).withOffload(true)
+                .withAdapterCacheBytes(16L << 20);
+        try (Step1XEditPipeline engine = RandomModel.open(rt, tiny(), QwenTokenizer.defaultTestTokenizerPath(), o)) {
+            assertThat(engine.describe()).contains("fp8").contains("blocks offloaded").contains("adapter cache 16 MiB");
+            AdapterRef a = RandomModel.addRandomAdapter(engine, "r4", 4);
+            assertThat(engine.adapters().residentBytes()).isEqualTo(dev.step1x.engine.lora.AdapterCache.bytesForRank(
+                    engine.adapters().targets(), 4, ai.djl.ndarray.types.DataType.FLOAT32));
+            dev.step1x.engine.image.RgbImage img = new dev.step1x.engine.image.RgbImage(40, 30, new byte[40 * 30 * 3]);
+            EditInput plain = new EditInput(img, "make it red", "", 64, 2, 6f, 1, ModelVersion.V1_1, null);
+            List<EditOutput> out = engine.edit(List.of(plain.withAdapter(a), plain));
+            assertThat(out).hasSize(2);
+            assertThat(out.get(0).image()).isNotEqualTo(out.get(1).image()); // same request, the adapter moved it
+            assertThat(engine.planner(ModelVersion.V1_1).ditOptions()).isEqualTo(o);
+        }
+    }
+
     /** The smoke configuration keeps every width of the official model and only cuts the stacks. */
     @Test
     void atMostBlocksKeepsTheOfficialWidths() {

@@ -128,7 +128,7 @@ class CheckpointTest {
         Path f = new TestSafetensors().i64("w", new long[] {2}, 1, 2).write(tmp.resolve("int.safetensors"));
         try (Checkpoint c = Checkpoint.open(f)) {
             assertThat(StrictLoader.check(WeightSpec.builder().add("w", 2).build(), c).mismatched())
-                    .containsExactly("w has dtype I64, expected F32, F16 or BF16");
+                    .containsExactly("w has dtype I64, expected a float type (F32, F16, BF16, F8_E4M3, F8_E5M2)");
         }
     }
 
