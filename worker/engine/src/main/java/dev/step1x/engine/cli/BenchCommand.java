@@ -7,6 +7,7 @@ import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.pipeline.RandomModel;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import dev.step1x.engine.nn.fused.FusedOpsBench;
+import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.tokenizer.QwenTokenizer;
 import java.io.IOException;
@@ -25,16 +26,23 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** {@code step1x-edit bench}: four benchmarks, chosen by --model, --full-size-random, --attention or none of them. */
+/**
+ * {@code step1x-edit bench}: five benchmarks, chosen by --model, --full-size-random, --attention, --dit-variants or
+ * none of them.
+ */
 @Command(name = "bench", sortOptions = false,
-        header = "Benchmarks: components on random weights, whole edits on a model, full-size random, attention.",
+        header = "Benchmarks: components on random weights, whole edits on a model, full-size random, attention, "
+                + "DiT variants.",
         customSynopsis = {
             "step1x-edit bench [--config NAME|all] [--configs FILE] [--official-times FILE] [--iterations N]",
             "       step1x-edit bench --model DIR [--qwen-dir DIR] [--batches 1,2,4] [--size-level N] [--steps N]",
-            "                         [--version v1.1|v1.0] [--qwen-offload]",
+            "                         [--version v1.1|v1.0] [--qwen-offload] [--lora FILE[:MULT]]... [--fp8]",
+            "                         [--dit-offload]",
             "       step1x-edit bench --full-size-random [--size-levels 512,768,1024] [--batches 1,2,4] [--steps N]",
-            "                         [--version v1.1|v1.0] [--tokenizer FILE] [--blocks N] [--qwen-offload]",
+            "                         [--version v1.1|v1.0] [--tokenizer FILE] [--blocks N] [--qwen-offload] [--fp8]",
+            "                         [--dit-offload] [--lora-rank R]",
             "       step1x-edit bench --attention [--batch N] [--heads N] [--tokens N] [--head-dim N] [--iterations N]",
+            "       step1x-edit bench --dit-variants [--config NAME] [--lora-ranks 16,64] [--iterations N]",
             "       (and the common options)"},
         description = {
             "Without a mode: ms per component (connector, DiT forward, VAE encode/decode, sampler step, Qwen vision",
@@ -43,7 +51,9 @@ import picocli.CommandLine.Spec;
             "--model: whole edits on a model directory, s/edit and ms per stage per batch size.",
             "--full-size-random: whole edits on random weights of the official shapes (12B DiT, Qwen2.5-VL-7B, VAE)",
             "built on the device, next to the official H800 figures (needs ~45 GB: a GPU).",
-            "--attention: attention alone at the DiT's shape (a 1024x1024 edit: 8832 tokens), composed and fused.", ""})
+            "--attention: attention alone at the DiT's shape (a 1024x1024 edit: 8832 tokens), composed and fused.",
+            "--dit-variants: the sampler step's cost with unmerged LoRA adapters, FP8 weights and offloaded blocks.",
+            ""})
 final class BenchCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -124,6 +134,25 @@ final class BenchCommand implements Callable<Integer> {
             description = "--model, --full-size-random: keep Qwen's weights in host memory between encodings.")
     boolean qwenOffload;
 
+    @Mixin
+    DitFlags dit;
+
+    @Option(names = "--lora-rank", paramLabel = "R",
+            description = "--full-size-random: every request with a random per-request LoRA adapter of rank R "
+                    + "(unmerged, on all 310 target layers), 1..1024.")
+    Integer loraRank;
+
+    // --dit-variants
+    @Option(names = "--dit-variants",
+            description = "One CFG sampler step of the --config DiT (default small) for each variant: plain, "
+                    + "unmerged LoRA of each --lora-ranks (every request, and one of two), FP8, blocks offloaded, "
+                    + "FP8 + offload; each as a multiple of the plain step, timed round-robin.")
+    boolean ditVariants;
+
+    @Option(names = "--lora-ranks", paramLabel = "R", split = ",", defaultValue = "16,64",
+            description = "--dit-variants: adapter ranks (default: ${DEFAULT-VALUE}).")
+    List<Integer> loraRanks;
+
     // --attention
     @Option(names = "--attention", description = "Attention alone, composed and fused, plus GroupNorm and the "
             + "per-call overhead of the fused route.")
@@ -151,9 +180,13 @@ final class BenchCommand implements Callable<Integer> {
     private static final Set<String> COMPONENT_OPTIONS = Set.of("--config", "--configs", "--official-times",
             "--iterations", "--compare-fused");
     private static final Set<String> MODEL_OPTIONS = Set.of("--model", "--qwen-dir", "--batches", "--size-level",
-            "--steps", "--version", "--qwen-offload");
+            "--steps", "--version", "--qwen-offload", "--lora", "--fp8", "--quantized", "--fp8-overflow",
+            "--dit-offload");
     private static final Set<String> FULL_SIZE_OPTIONS = Set.of("--full-size-random", "--size-levels", "--batches",
-            "--steps", "--version", "--tokenizer", "--blocks", "--qwen-offload");
+            "--steps", "--version", "--tokenizer", "--blocks", "--qwen-offload", "--fp8", "--quantized",
+            "--fp8-overflow", "--dit-offload", "--lora-rank");
+    private static final Set<String> DIT_VARIANTS_OPTIONS = Set.of("--dit-variants", "--config", "--configs",
+            "--lora-ranks", "--iterations");
     private static final Set<String> ATTENTION_OPTIONS = Set.of("--attention", "--batch", "--heads", "--tokens",
             "--head-dim", "--iterations");
 
@@ -169,6 +202,9 @@ final class BenchCommand implements Callable<Integer> {
         if (model != null) {
             modes.add("--model");
         }
+        if (ditVariants) {
+            modes.add("--dit-variants");
+        }
         if (modes.size() > 1) {
             throw CommonOptions.usage(spec, String.join(modes.size() == 2 ? " and " : ", ", modes) + " exclude each other");
         }
@@ -176,6 +212,7 @@ final class BenchCommand implements Callable<Integer> {
         onlyOptionsOf(mode, mode == null ? COMPONENT_OPTIONS : switch (mode) {
             case "--attention" -> ATTENTION_OPTIONS;
             case "--full-size-random" -> FULL_SIZE_OPTIONS;
+            case "--dit-variants" -> DIT_VARIANTS_OPTIONS;
             default -> MODEL_OPTIONS;
         });
         EngineRuntime.Options options = common.options(spec, qwenOffload);
@@ -206,9 +243,27 @@ final class BenchCommand implements Callable<Integer> {
                         + " blocks per stack; NOT the model's timings");
             }
             EngineRuntime rt = EngineRuntime.start(options);
-            try (Step1XEditPipeline engine = RandomModel.open(rt, shapes, tok)) {
-                EndToEndBench.runFullSize(engine, sizeLevels, steps, version, batches, cli.out);
+            dev.step1x.engine.dit.DitOptions ditOptions = dit.options();
+            if (loraRank != null) {
+                CommonOptions.range(spec, "--lora-rank", loraRank, 1, 1024);
+                ditOptions = ditOptions.withAdapterCacheBytes(dev.step1x.engine.lora.AdapterCache.bytesForRank(
+                        Step1XEdit.loraTargets(shapes.dit(), shapes.connector()), loraRank,
+                        rt.precision().dataType()));
             }
+            try (Step1XEditPipeline engine = RandomModel.open(rt, shapes, tok, ditOptions)) {
+                var adapter = loraRank == null ? null : RandomModel.addRandomAdapter(engine, "bench-r" + loraRank, loraRank);
+                EndToEndBench.runFullSize(engine, sizeLevels, steps, version, batches, adapter, cli.out);
+            }
+            return Step1xEditCli.OK;
+        }
+        if (ditVariants) {
+            CommonOptions.range(spec, "--iterations", iterations, 1, 1000);
+            CommonOptions.ranges(spec, "--lora-ranks", loraRanks, 1, 1024);
+            Path configFile = configs != null ? configs : ParityPaths.defaultBenchConfigs();
+            String name = config.equals("all") ? "small" : config;
+            var c = dev.step1x.engine.bench.DitVariantsBench.Config.fromBenchConfigs(configFile, name);
+            new dev.step1x.engine.bench.DitVariantsBench(EngineRuntime.start(options), iterations, cli.out)
+                    .run(c, loraRanks.stream().mapToInt(Integer::intValue).toArray(), true, true, true);
             return Step1xEditCli.OK;
         }
         if (model != null) {
@@ -221,8 +276,10 @@ final class BenchCommand implements Callable<Integer> {
             } catch (ModelDirectory.InvalidModelDirectoryException e) {
                 throw new Step1xEditCli.InputException(e.getMessage(), e);
             }
-            try (Step1XEditPipeline engine = Step1XEditPipeline.open(dir, options)) {
+            try (Step1XEditPipeline engine = Step1XEditPipeline.open(dir, options, dit.options())) {
                 EndToEndBench.run(engine, sizeLevel, steps, version, batches, cli.out);
+            } catch (dev.step1x.engine.lora.LoraMismatchException e) {
+                throw new Step1xEditCli.InputException(e.getMessage(), e);
             }
             return Step1xEditCli.OK;
         }

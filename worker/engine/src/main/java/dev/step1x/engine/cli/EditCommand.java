@@ -4,6 +4,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.lora.LoraMismatchException;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
 import dev.step1x.engine.pipeline.ImageEncoding;
@@ -153,6 +154,9 @@ final class EditCommand implements Callable<Integer> {
     boolean qwenOffload;
 
     @Mixin
+    DitFlags dit;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -203,7 +207,7 @@ final class EditCommand implements Callable<Integer> {
         }
     }
 
-    /** Checks the model directory (every problem at once: exit 2) and loads the engine. */
+    /** Checks the model directory and the LoRA files (every problem at once: exit 2) and loads the engine. */
     Step1XEditPipeline openEngine(EngineRuntime.Options options) throws IOException {
         ModelDirectory dir;
         try {
@@ -211,7 +215,16 @@ final class EditCommand implements Callable<Integer> {
         } catch (ModelDirectory.InvalidModelDirectoryException e) {
             throw new Step1xEditCli.InputException(e.getMessage(), e);
         }
-        return Step1XEditPipeline.open(dir, options);
+        for (var lora : dit.loras) {
+            if (!Files.isRegularFile(lora.file())) {
+                throw new Step1xEditCli.InputException("--lora " + lora.file() + ": no such file");
+            }
+        }
+        try {
+            return Step1XEditPipeline.open(dir, options, dit.options());
+        } catch (LoraMismatchException e) {
+            throw new Step1xEditCli.InputException(e.getMessage(), e);
+        }
     }
 
     /** Why an instruction cannot be used, or null. */

@@ -25,10 +25,10 @@ final class EndToEndBench {
             PrintStream out) {
         out.println("end-to-end: " + engine.describe());
         try (PeakMemory memory = new PeakMemory(engine.runtime().device())) {
-            warmUp(engine, sizeLevel, steps, version);
+            warmUp(engine, sizeLevel, steps, version, null);
             printHeader(out, memory, false);
             for (int b : batches) {
-                out.println(row(engine, memory, b, sizeLevel, steps, version, null));
+                out.println(row(engine, memory, b, sizeLevel, steps, version, null, null));
             }
         }
     }
@@ -39,14 +39,21 @@ final class EndToEndBench {
      */
     static void runFullSize(Step1XEditPipeline engine, List<Integer> sizeLevels, int steps, ModelVersion version,
             List<Integer> batches, PrintStream out) {
-        out.println("full-size random weights: " + engine.describe());
+        runFullSize(engine, sizeLevels, steps, version, batches, null, out);
+    }
+
+    /** As above, every request with {@code adapter} (a per-request LoRA adapter; null: none). */
+    static void runFullSize(Step1XEditPipeline engine, List<Integer> sizeLevels, int steps, ModelVersion version,
+            List<Integer> batches, dev.step1x.engine.pipeline.AdapterRef adapter, PrintStream out) {
+        out.println("full-size random weights: " + engine.describe()
+                + (adapter == null ? "" : "; every request with LoRA adapter " + adapter.name()));
         try (PeakMemory memory = new PeakMemory(engine.runtime().device())) {
-            warmUp(engine, sizeLevels.get(0), steps, version);
+            warmUp(engine, sizeLevels.get(0), steps, version, adapter);
             printHeader(out, memory, true);
             for (int level : sizeLevels) {
                 for (int b : batches) {
                     try {
-                        out.println(row(engine, memory, b, level, steps, version, OFFICIAL_H800.get(level)));
+                        out.println(row(engine, memory, b, level, steps, version, adapter, OFFICIAL_H800.get(level)));
                     } catch (RuntimeException e) { // e.g. out of device memory: report it and go on with the next row
                         out.printf(Locale.ROOT, "%-6d size level %d failed: %s%n", b, level, e.getMessage());
                     }
@@ -61,8 +68,9 @@ final class EndToEndBench {
             new double[] {11, 46.5}, 1024, new double[] {22, 49.8});
 
     /** One short edit: loads the DiT and warms the kernels and the allocator. */
-    private static void warmUp(Step1XEditPipeline engine, int sizeLevel, int steps, ModelVersion version) {
-        engine.edit(List.of(input(0, sizeLevel, Math.min(steps, 2), version)));
+    private static void warmUp(Step1XEditPipeline engine, int sizeLevel, int steps, ModelVersion version,
+            dev.step1x.engine.pipeline.AdapterRef adapter) {
+        engine.edit(List.of(input(0, sizeLevel, Math.min(steps, 2), version).withAdapter(adapter)));
     }
 
     private static final List<String> STAGES = List.of("resize", "vaeEncode", "mllm", "denoise", "vaeDecode", "encode",
@@ -81,10 +89,10 @@ final class EndToEndBench {
     }
 
     private static String row(Step1XEditPipeline engine, PeakMemory memory, int batch, int sizeLevel, int steps,
-            ModelVersion version, double[] official) {
+            ModelVersion version, dev.step1x.engine.pipeline.AdapterRef adapter, double[] official) {
         List<EditInput> inputs = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
-            inputs.add(input(i, sizeLevel, steps, version));
+            inputs.add(input(i, sizeLevel, steps, version).withAdapter(adapter));
         }
         memory.reset();
         List<EditOutput> results = engine.edit(inputs);

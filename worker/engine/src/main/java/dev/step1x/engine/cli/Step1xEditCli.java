@@ -23,7 +23,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(name = "step1x-edit",
         description = "Step1X-Edit on DJL/PyTorch: edit images, write a demo model, check parity, benchmark.",
         synopsisSubcommandLabel = "COMMAND",
-        subcommands = {EditCommand.class, DemoModelCommand.class, ParityCommand.class, BenchCommand.class,
+        subcommands = {EditCommand.class, DemoModelCommand.class, ParityCommand.class, BenchCommand.class, SizingCommand.class,
             InfoCommand.class, CommandLine.HelpCommand.class},
         commandListHeading = "%nCommands:%n",
         footerHeading = "%n",

@@ -117,7 +117,7 @@ class BatchEditTest {
         String bucketA = line(out, "a.png").split(" +")[3];
         assertThat(line(out, "b.jpg").split(" +")[3]).isEqualTo(bucketA);
         assertThat(line(out, "c.png").split(" +")[3]).isNotEqualTo(bucketA).startsWith("v1.1:");
-        assertThat(line(out, "broken.png")).contains(" broken ").contains("cannot decode the PNG image");
+        assertThat(line(out, "broken.png")).contains(" broken ").contains("the PNG file is truncated");
         assertThat(line(out, "gone.png")).contains(" missing ").contains("no such file in " + in);
         assertThat(line(out, "notes.gif")).contains(" refused ").contains("unsupported image format (GIF)");
         assertThat(line(out, "blank.png")).contains(" bad instruction ").contains("instruction is empty");

@@ -2,9 +2,18 @@ package dev.step1x.engine.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.lora.LoraTargets;
+import dev.step1x.engine.lora.RandomLora;
 import dev.step1x.engine.pipeline.EditInput;
+import dev.step1x.engine.pipeline.ModelDirectory;
+import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.weights.DType;
+import dev.step1x.engine.weights.SafetensorsWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -63,6 +72,12 @@ class EditCommandsTest {
                 a.add(extra[i + 1]);
             }
         }
+        return a.toArray(String[]::new);
+    }
+
+    private static String[] plus(String[] args, String... more) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of(more));
         return a.toArray(String[]::new);
     }
 
@@ -197,5 +212,52 @@ class EditCommandsTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("3 problems").contains("Qwen2.5-VL-7B-Instruct/ is missing")
                 .contains("no DiT checkpoint").contains("vae.safetensors is missing");
+    }
+
+    /**
+     * The DiT flags on the demo model: a LoRA merged at load and FP8 weights each change the picture, a missing LoRA
+     * file and a LoRA made for another DiT are input errors (exit 2) that name the problem.
+     */
+    @Test
+    void loraAndFp8FlagsChangeTheEditAndBadLoraFilesAreInputErrors() throws Exception {
+        EngineRuntime rt = EngineRuntime.startDefault();
+        ModelDirectory dir = ModelDirectory.open(model);
+        LoraTargets targets = Step1XEdit.loraTargets(dir.ditParams(), dir.connectorConfig());
+        Path lora;
+        Path foreign;
+        try (NDManager m = rt.newManager()) {
+            lora = RandomLora.write(m, targets, 4, 4f, 7, DType.F32, tmp.resolve("style.safetensors"));
+            // a layer this DiT does not have: the strict load refuses it by name
+            foreign = tmp.resolve("foreign.safetensors");
+            new SafetensorsWriter().metadata("ss_network_module", "networks.lora")
+                    .add("lora_unet_no_such_layer.alpha", m.create(4f), DType.F32)
+                    .add("lora_unet_no_such_layer.lora_down.weight", m.ones(new Shape(4, 8)), DType.F32)
+                    .add("lora_unet_no_such_layer.lora_up.weight", m.ones(new Shape(8, 4)), DType.F32)
+                    .write(foreign);
+        }
+        Path plain = tmp.resolve("plain.png");
+        Path styled = tmp.resolve("styled.png");
+        Path fp8 = tmp.resolve("fp8.png");
+        assertThat(run(edit("--out", plain.toString())).code()).isZero();
+        Result withLora = run(edit("--out", styled.toString(), "--lora", lora + ":0.8"));
+        assertThat(withLora.code()).as(withLora.err()).isZero();
+        Result withFp8 = run(plus(edit("--out", fp8.toString()), "--fp8"));
+        assertThat(withFp8.code()).as(withFp8.err()).isZero();
+        byte[] base = Files.readAllBytes(plain);
+        assertThat(Files.readAllBytes(styled)).isNotEqualTo(base);
+        assertThat(Files.readAllBytes(fp8)).isNotEqualTo(base);
+
+        Result missing = run(edit("--lora", tmp.resolve("nope.safetensors").toString()));
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("nope.safetensors").contains("no such file");
+        Result mismatch = run(edit("--lora", foreign.toString()));
+        assertThat(mismatch.code()).as(mismatch.err()).isEqualTo(2);
+        assertThat(mismatch.err()).contains("no_such_layer");
+        Result badMultiplier = run(edit("--lora", lora + ":strong"));
+        assertThat(badMultiplier.code()).isEqualTo(2);
+        assertThat(badMultiplier.err()).contains("strong");
+        Result badOverflow = run(plus(edit("--fp8-overflow", "wrap"), "--fp8"));
+        assertThat(badOverflow.code()).isEqualTo(2);
+        assertThat(badOverflow.err()).contains("wrap");
     }
 }

@@ -153,4 +153,18 @@ class Step1xEditCliTest {
         assertThat(gpu.code()).isEqualTo(3);
         assertThat(gpu.err()).contains("CPU build");
     }
+
+    @Test
+    void sizingPrintsTheBatchCapsOfEveryDitVariantAndTheOfficialComparison() {
+        Result r = run("sizing");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("DiT fp16:").contains("DiT fp8:").contains("DiT fp16, blocks offloaded:")
+                .contains("DiT fp8, blocks offloaded:").contains("141 GB (H200)").contains("| 80 GB (H100, A100 80GB) |");
+        // v1.0 has no FP8 official figures of its own; the command still answers for it
+        assertThat(run("sizing", "--version", "v1.0").code()).isZero();
+        assertThat(run("sizing", "--help").out()).contains("Usage: step1x-edit sizing").contains("--steps");
+        Result bad = run("sizing", "--version", "v2");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("v2");
+    }
 }
