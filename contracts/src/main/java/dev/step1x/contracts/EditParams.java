@@ -18,6 +18,7 @@ import java.util.Objects;
  * @param guidanceScale classifier-free guidance scale 1..20 (default 6.0)
  * @param seed          noise seed (default {@link #defaultSeed(String)} of the requestId)
  * @param modelVersion  checkpoint generation (default v1.1)
+ * @param adapter       a LoRA adapter from the worker's catalog, applied to this request only (default none)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record EditParams(
@@ -25,7 +26,8 @@ public record EditParams(
         Integer steps,
         Double guidanceScale,
         Long seed,
-        ModelVersion modelVersion) {
+        ModelVersion modelVersion,
+        Adapter adapter) {
 
     public static final int DEFAULT_SIZE_LEVEL = 1024;
     public static final int DEFAULT_STEPS = 28;
@@ -33,7 +35,30 @@ public record EditParams(
     public static final ModelVersion DEFAULT_MODEL_VERSION = ModelVersion.V1_1;
 
     /** All fields absent: every default applies. */
-    public static final EditParams DEFAULTS = new EditParams(null, null, null, null, null);
+    public static final EditParams DEFAULTS = new EditParams(null, null, null, null, null, null);
+
+    /** Without an adapter. */
+    public EditParams(Integer sizeLevel, Integer steps, Double guidanceScale, Long seed, ModelVersion modelVersion) {
+        this(sizeLevel, steps, guidanceScale, seed, modelVersion, null);
+    }
+
+    /**
+     * {@link EditParams#adapter()}: a LoRA adapter the worker's catalog names ({@code worker.lora.catalog.NAME}),
+     * applied unmerged to this request's rows only, so requests with different adapters and none share a batch.
+     *
+     * @param name  the catalog name, 1-64 of {@code [a-z0-9._-]} starting with a letter or digit
+     * @param scale the multiplier of the adapter's low-rank term, -4..4 (default 1.0)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Adapter(String name, Double scale) {
+
+        public static final double DEFAULT_SCALE = 1.0;
+
+        /** A copy with the default scale filled in. */
+        public Adapter resolved() {
+            return scale != null ? this : new Adapter(name, DEFAULT_SCALE);
+        }
+    }
 
     /**
      * A copy with every absent field set to its default; present fields are kept. The seed default depends
@@ -45,13 +70,15 @@ public record EditParams(
                 steps != null ? steps : DEFAULT_STEPS,
                 guidanceScale != null ? guidanceScale : DEFAULT_GUIDANCE_SCALE,
                 seed != null ? seed : defaultSeed(requestId),
-                modelVersion != null ? modelVersion : DEFAULT_MODEL_VERSION);
+                modelVersion != null ? modelVersion : DEFAULT_MODEL_VERSION,
+                adapter != null ? adapter.resolved() : null);
     }
 
     /** True when no field is absent. */
     @JsonIgnore
     public boolean isResolved() {
-        return sizeLevel != null && steps != null && guidanceScale != null && seed != null && modelVersion != null;
+        return sizeLevel != null && steps != null && guidanceScale != null && seed != null && modelVersion != null
+                && (adapter == null || adapter.scale() != null);
     }
 
     /**

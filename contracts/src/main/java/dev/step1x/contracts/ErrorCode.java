@@ -21,6 +21,13 @@ public enum ErrorCode {
     BUCKET_NOT_ALLOWED(false, ResultStatus.REJECTED),
     /** The requested {@code params.modelVersion} is not served by this fleet. */
     MODEL_VERSION_UNAVAILABLE(false, ResultStatus.REJECTED),
+    /** The requested {@code params.adapter.name} is not in the worker's adapter catalog. */
+    ADAPTER_UNKNOWN(false, ResultStatus.REJECTED),
+    /**
+     * The catalog's adapter cannot be applied to the model: its layer names or shapes do not match the DiT, or the
+     * file is missing or unreadable; the message lists the mismatches.
+     */
+    ADAPTER_INCOMPATIBLE(false, ResultStatus.FAILED),
     /** The input object (or the requested version of it) does not exist. */
     INPUT_NOT_FOUND(false, ResultStatus.FAILED),
     /** S3 refused the worker access to the input or the output object (HTTP 403). */

@@ -67,6 +67,19 @@ class DefaultsTest {
     }
 
     @Test
+    void anAdapterKeepsItsScaleOrGetsOneAndNoAdapterStaysAbsent() {
+        EditRequest styled = request("request-with-adapter.json").withDefaults();
+        assertThat(styled.params().adapter()).isEqualTo(new EditParams.Adapter("watercolor-v2", 0.8));
+        assertThat(styled.params().sizeLevel()).isEqualTo(768);
+        EditParams noScale = new EditParams(null, null, null, null, null, new EditParams.Adapter("sketch", null));
+        assertThat(noScale.isResolved()).isFalse();
+        assertThat(noScale.resolved("r").adapter()).isEqualTo(new EditParams.Adapter("sketch", 1.0));
+        assertThat(noScale.resolved("r").isResolved()).isTrue();
+        assertThat(request("request-minimal.json").withDefaults().params().adapter()).isNull();
+        assertThat(ContractJson.toJson(request("request-minimal.json").withDefaults())).doesNotContain("adapter");
+    }
+
+    @Test
     void jpegGetsDefaultQualityAndPngNone() {
         EditRequest r = request("request-jpeg-default-quality.json").withDefaults();
         assertThat(r.output().format()).isEqualTo(ImageFormat.JPEG);
@@ -130,6 +143,7 @@ class DefaultsTest {
         assertThat(params.at("/steps/default").asInt()).isEqualTo(EditParams.DEFAULT_STEPS);
         assertThat(params.at("/guidanceScale/default").asDouble()).isEqualTo(EditParams.DEFAULT_GUIDANCE_SCALE);
         assertThat(params.at("/modelVersion/default").asString()).isEqualTo(EditParams.DEFAULT_MODEL_VERSION.wire());
+        assertThat(params.at("/adapter/properties/scale/default").asDouble()).isEqualTo(EditParams.Adapter.DEFAULT_SCALE);
         JsonNode output = schema.at("/properties/output/properties");
         assertThat(output.at("/format/default").asString()).isEqualTo(OutputSpec.DEFAULT_FORMAT.wire());
         assertThat(output.at("/keyPrefix/default").asString()).isEqualTo(OutputSpec.DEFAULT_KEY_PREFIX);
