@@ -2,10 +2,13 @@ package dev.step1x.engine.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.lora.LoraTargets;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
 import dev.step1x.engine.nn.RandomParams;
@@ -35,6 +38,12 @@ public final class DemoModel {
 
     /** Seed of the demo weights: the same directory every time. */
     public static final int SEED = 20250425;
+
+    /** The demo LoRA adapters written beside the model ({@link #writeAdapters}): name to rank. */
+    public static final Map<String, Integer> ADAPTERS = Map.of("demo-style-a", 4, "demo-style-b", 8);
+
+    /** Where {@link #writeAdapters} puts them: {@code <model>/loras/<name>.safetensors}. */
+    public static final String ADAPTER_DIR = "loras";
 
     private DemoModel() {}
 
@@ -80,7 +89,49 @@ public final class DemoModel {
             m.getEngine().setRandomSeed(SEED + 2);
             writeQwenShards(m, Qwen25VLModel.weightSpec(qwen), out.resolve(ModelDirectory.QWEN_DIR));
         }
-        return ModelDirectory.open(out);
+        ModelDirectory model = ModelDirectory.open(out);
+        writeAdapters(runtime, model);
+        return model;
+    }
+
+    /**
+     * Writes the {@link #ADAPTERS} that are missing: kohya-format LoRA files for this model's DiT (every target layer,
+     * alpha 4, float32), down ~ N(0, 1/in), up ~ N(0, 0.1^2) (training starts up at zero; random here so that each
+     * adapter visibly changes the output). Deterministic per name.
+     *
+     * @return name to file, for every demo adapter
+     */
+    public static Map<String, Path> writeAdapters(EngineRuntime runtime, ModelDirectory model) throws IOException {
+        LoraTargets targets = Step1XEdit.loraTargets(model.ditParams(), model.connectorConfig());
+        Path dir = Files.createDirectories(model.root().resolve(ADAPTER_DIR));
+        Map<String, Path> files = new TreeMap<>();
+        int seed = SEED + 10;
+        for (Map.Entry<String, Integer> a : new TreeMap<>(ADAPTERS).entrySet()) {
+            Path file = dir.resolve(a.getKey() + ".safetensors");
+            files.put(a.getKey(), file);
+            seed++;
+            if (Files.isRegularFile(file)) {
+                continue;
+            }
+            try (NDManager m = runtime.newManager()) {
+                m.getEngine().setRandomSeed(seed);
+                SafetensorsWriter w = new SafetensorsWriter().metadata("ss_network_module", "networks.lora")
+                        .metadata("demo", "random adapter");
+                int rank = a.getValue();
+                for (LoraTargets.Target t : targets.byName().values()) {
+                    w.add(t.loraName() + ".alpha", m.create(4f), DType.F32);
+                    w.add(t.loraName() + ".lora_down.weight", m.randomNormal(0, (float) (1 / Math.sqrt(t.in())),
+                            new Shape(rank, t.in()), DataType.FLOAT32), DType.F32);
+                    w.add(t.loraName() + ".lora_up.weight", m.randomNormal(0, 0.1f, new Shape(t.out(), rank),
+                            DataType.FLOAT32), DType.F32);
+                }
+                // written beside and moved: a half-written adapter is never taken for a complete one
+                Path partial = dir.resolve(a.getKey() + ".part");
+                w.write(partial);
+                Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        return files;
     }
 
     private static void writeFile(NDManager m, WeightSpec spec, DType dtype, Path file) throws IOException {

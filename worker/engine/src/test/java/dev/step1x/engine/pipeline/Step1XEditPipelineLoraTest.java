@@ -151,4 +151,24 @@ class Step1XEditPipelineLoraTest {
                 DitOptions.defaults().withLoras(List.of(LoraSpec.of(golden), LoraSpec.of(tmp.resolve("missing.safetensors"))))))
                 .isInstanceOf(LoraMismatchException.class).hasMessageContaining("missing.safetensors");
     }
+
+    /** The demo model comes with two adapters that fit its DiT; a second write keeps the files as they are. */
+    @Test
+    void theDemoModelsAdaptersFitItsDitAndAreWrittenOnce() throws Exception {
+        ModelDirectory model = ModelDirectory.open(dir);
+        LoraTargets targets = Step1XEdit.loraTargets(model.ditParams(), model.connectorConfig());
+        java.util.Map<String, Path> files = DemoModel.writeAdapters(EngineRuntime.startDefault(), model);
+        assertThat(files).containsOnlyKeys(DemoModel.ADAPTERS.keySet());
+        for (var e : files.entrySet()) {
+            assertThat(e.getValue()).isEqualTo(dir.resolve("loras").resolve(e.getKey() + ".safetensors"));
+            try (var lora = dev.step1x.engine.lora.LoraFile.open(e.getValue())) {
+                assertThat(lora.check(targets)).as(e.getKey()).isEmpty();
+                assertThat(lora.modules().values()).allSatisfy(m -> assertThat(m.rank())
+                        .isEqualTo(DemoModel.ADAPTERS.get(e.getKey()).longValue()));
+            }
+        }
+        java.nio.file.attribute.FileTime written = java.nio.file.Files.getLastModifiedTime(files.get("demo-style-a"));
+        DemoModel.writeAdapters(EngineRuntime.startDefault(), model);
+        assertThat(java.nio.file.Files.getLastModifiedTime(files.get("demo-style-a"))).isEqualTo(written);
+    }
 }
