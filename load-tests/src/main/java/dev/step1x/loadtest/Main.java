@@ -83,6 +83,11 @@ public final class Main implements Callable<Integer> {
                     + DeviceModel.DEFAULT_FIXED_FRACTION + ")")
     double fixed = DeviceModel.DEFAULT_FIXED_FRACTION;
 
+    @Option(names = "--adapter-share", paramLabel = "F",
+            description = "share of good requests that name a LoRA adapter (demo-style-a or -b in turn, scale 0.8; "
+                    + "demo mode: the demo model's adapters) (default 0)")
+    double adapterShare;
+
     @Option(names = "--seed", paramLabel = "N", description = "request-stream seed (default 7)")
     long seed = 7;
 
@@ -203,7 +208,11 @@ public final class Main implements Callable<Integer> {
         if (mode.equals("demo") && !ensureDemoModel(repo, demoDir, out)) {
             return 2;
         }
-        Settings settings = new Settings(mode, profile, scale, timeScale, fixed, seed, workDir, reportDir, demoDir);
+        if (adapterShare < 0 || adapterShare > 1) {
+            throw usage("--adapter-share must be within 0..1, got " + adapterShare);
+        }
+        Settings settings = new Settings(mode, profile, scale, timeScale, fixed, seed, workDir, reportDir, demoDir,
+                adapterShare);
         return runScenarios(settings, chosen, out);
     }
 
@@ -231,7 +240,9 @@ public final class Main implements Callable<Integer> {
     }
 
     private static boolean ensureDemoModel(Path repo, Path dir, PrintStream out) {
-        if (Files.isDirectory(dir.resolve("Qwen2.5-VL-7B-Instruct"))) {
+        // a demo model written before it came with adapters is written again (seconds)
+        if (Files.isDirectory(dir.resolve("Qwen2.5-VL-7B-Instruct"))
+                && Settings.ADAPTERS.stream().allMatch(a -> Files.isRegularFile(dir.resolve("loras/" + a + ".safetensors")))) {
             return true;
         }
         out.println("== writing the demo model to " + dir + " (bin/step1x-edit demo-model)");

@@ -28,6 +28,9 @@ public final class RequestFactory {
     private final InputCatalog inputs;
     private final SplittableRandom random;
     private int seq;
+    private List<String> adapters = List.of();
+    private double adapterShare;
+    private int adapterTurn;
 
     public RequestFactory(Profile profile, String runId, String outputBucket, InputCatalog inputs, long seed) {
         this.profile = profile;
@@ -35,6 +38,19 @@ public final class RequestFactory {
         this.outputBucket = outputBucket;
         this.inputs = inputs;
         this.random = new SplittableRandom(seed);
+    }
+
+    /**
+     * From now on a share of the good requests names an adapter of {@code names} (in turn, scale 0.8), so batches
+     * mix requests with different adapters and none.
+     */
+    public synchronized RequestFactory withAdapters(List<String> names, double share) {
+        if (share < 0 || share > 1 || (share > 0 && names.isEmpty())) {
+            throw new IllegalArgumentException("adapter share " + share + " of " + names);
+        }
+        this.adapters = List.copyOf(names);
+        this.adapterShare = share;
+        return this;
     }
 
     /** The key prefix of this run's outputs. */
@@ -80,8 +96,11 @@ public final class RequestFactory {
         String instruction = texts.get(random.nextInt(texts.size()));
         boolean jpeg = random.nextDouble() < profile.jpegOutputShare();
         InputCatalog.Input in = inputs.forAspect(aspect);
+        // drawn only when adapters are on, so the stream of a run without them stays what it always was
+        EditParams.Adapter adapter = adapterShare > 0 && random.nextDouble() < adapterShare
+                ? new EditParams.Adapter(adapters.get(adapterTurn++ % adapters.size()), 0.8) : null;
         EditRequest r = new EditRequest(EditRequest.SCHEMA_VERSION, id, null, EditRequest.Input.of(in.bucket(), in.key()),
-                instruction, null, new EditParams(size, steps, guidance, null, null),
+                instruction, null, new EditParams(size, steps, guidance, null, null, adapter),
                 new OutputSpec(outputBucket, outputPrefix(), jpeg ? ImageFormat.JPEG : ImageFormat.PNG, null), null, null,
                 metadata(task.key(), lang.name().toLowerCase(java.util.Locale.ROOT)));
         return new PlannedRequest(id, ContractJson.toBytes(r), headers(id), Expectation.succeeded(in.width(), in.height()),

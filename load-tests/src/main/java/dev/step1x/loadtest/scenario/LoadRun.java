@@ -10,6 +10,10 @@ import dev.step1x.loadtest.gen.InputCatalog;
 import dev.step1x.loadtest.gen.Profile;
 import dev.step1x.loadtest.gen.RequestFactory;
 import dev.step1x.loadtest.report.RunStats;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -69,6 +73,34 @@ public final class LoadRun implements AutoCloseable {
         } else {
             workerDefaults.addAll(device.workerProperties());
         }
+        if (ctx.settings().adapterShare() > 0) {
+            factory.withAdapters(Settings.ADAPTERS, ctx.settings().adapterShare());
+            workerDefaults.addAll(adapterCatalog(ctx.settings()));
+        }
+    }
+
+    /**
+     * The workers' adapter catalog: the demo model's adapter files (demo mode), or placeholder files of the same
+     * names (simulated mode, where the stand-in engine only checks that the file exists).
+     */
+    private static List<String> adapterCatalog(Settings s) {
+        List<String> props = new ArrayList<>();
+        for (String name : Settings.ADAPTERS) {
+            Path file;
+            if (s.demo()) {
+                file = s.demoModelDir().resolve("loras").resolve(name + ".safetensors");
+            } else {
+                file = s.workDir().resolve("adapters").resolve(name + ".safetensors");
+                try {
+                    Files.createDirectories(file.getParent());
+                    Files.writeString(file, "placeholder adapter for the simulated engine\n");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            props.add("worker.lora.catalog." + name + "=" + file);
+        }
+        return props;
     }
 
     /** Every second: each live worker's engine compute time and queue depth from its Prometheus endpoint. */

@@ -16,6 +16,7 @@ import java.nio.file.Path;
  * @param workDir       where the broker, S3Proxy and worker logs live
  * @param reportDir     where index.html and summary.json go
  * @param demoModelDir  the demo model directory (demo mode)
+ * @param adapterShare  share of good requests that name a LoRA adapter ({@link #ADAPTERS}, alternating), 0..1
  */
 public record Settings(
         String mode,
@@ -26,7 +27,26 @@ public record Settings(
         long seed,
         Path workDir,
         Path reportDir,
-        Path demoModelDir) {
+        Path demoModelDir,
+        double adapterShare) {
+
+    /**
+     * The adapters requests may name: the demo model's ({@code bin/step1x-edit demo-model} writes them to
+     * {@code <model>/loras/<name>.safetensors}); in simulated mode placeholder files with the same names.
+     */
+    public static final java.util.List<String> ADAPTERS = java.util.List.of("demo-style-a", "demo-style-b");
+
+    public Settings {
+        if (adapterShare < 0 || adapterShare > 1) {
+            throw new IllegalArgumentException("the adapter share must be within 0..1, got " + adapterShare);
+        }
+    }
+
+    /** Without adapters. */
+    public Settings(String mode, Profile profile, double scale, double timeScale, double fixedFraction, long seed,
+            Path workDir, Path reportDir, Path demoModelDir) {
+        this(mode, profile, scale, timeScale, fixedFraction, seed, workDir, reportDir, demoModelDir, 0);
+    }
 
     public boolean demo() {
         return "demo".equals(mode);

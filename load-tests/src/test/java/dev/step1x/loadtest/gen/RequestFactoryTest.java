@@ -51,6 +51,25 @@ class RequestFactoryTest {
     }
 
     @Test
+    void aShareOfGoodRequestsNamesTheAdaptersInTurn() {
+        Profile p = Profile.preset("ci").withBadShare(0);
+        RequestFactory f = new RequestFactory(p, "lt-a", "lt-outputs", catalog(p), 3)
+                .withAdapters(java.util.List.of("demo-style-a", "demo-style-b"), 0.5);
+        Map<String, Integer> named = new LinkedHashMap<>();
+        int n = 2000;
+        for (int i = 0; i < n; i++) {
+            EditRequest e = ContractValidator.shared().parseRequest(f.next().value()).orElseThrow();
+            var adapter = e.params().adapter();
+            named.merge(adapter == null ? "none" : adapter.name() + "@" + adapter.scale(), 1, Integer::sum);
+        }
+        assertThat(named).containsOnlyKeys("none", "demo-style-a@0.8", "demo-style-b@0.8");
+        assertThat(named.get("none") / (double) n).isCloseTo(0.5, within(0.04));
+        assertThat(Math.abs(named.get("demo-style-a@0.8") - named.get("demo-style-b@0.8"))).isLessThanOrEqualTo(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> f.withAdapters(java.util.List.of(), 0.2))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void theStreamIsDeterministicPerSeed() {
         Profile p = Profile.preset("gedit");
         RequestFactory a = new RequestFactory(p, "lt-x", "lt-outputs", catalog(p), 7);
