@@ -7,14 +7,16 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonObject;
 import dev.step1x.engine.ConfigJson;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.DitOptions;
-import dev.step1x.engine.dit.DitWeights;
+import dev.step1x.engine.dit.RandomDitWeights;
 import dev.step1x.engine.dit.EmbedND;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.lora.LoraAdapter;
 import dev.step1x.engine.lora.LoraTargets;
+import dev.step1x.engine.lora.RandomLoraAdapter;
 import dev.step1x.engine.lora.RowAdapters;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.sampler.Denoiser;
@@ -42,7 +44,7 @@ import java.util.function.Supplier;
  */
 public final class DitVariantsBench {
 
-    /** A DiT configuration and one forward's shapes (field names as worker/engine/bench/configs.json). */
+    /** A DiT configuration and one forward's shapes (field names as worker/engine-tools/bench/configs.json). */
     public record Config(String name, Step1XParams dit, Qwen2ConnectorConfig connector, int latentH, int latentW,
             int txtLen) {
 
@@ -108,7 +110,7 @@ public final class DitVariantsBench {
             }
             for (int r : ranks) {
                 m.getEngine().setRandomSeed(100 + r);
-                LoraAdapter a = LoraAdapter.random(m, "rank" + r, targets, r, type);
+                LoraAdapter a = RandomLoraAdapter.of(m, "rank" + r, targets, r, type);
                 variants.add(new Variant("LoRA unmerged, rank " + r + ", every request", 1, 0,
                         () -> one.step(plain, RowAdapters.forRequests(List.of(new RowAdapters.Use(a, 1f))))));
                 if (two != null) {
@@ -176,7 +178,7 @@ public final class DitVariantsBench {
 
     private Step1XEdit build(NDManager m, Config c, DataType type, DitOptions o) {
         m.getEngine().setRandomSeed(0);
-        return new Step1XEdit(DitWeights.random(m, Step1XEdit.weightSpec(c.dit(), c.connector(), ModelVersion.V1_1),
+        return new Step1XEdit(RandomDitWeights.of(m, Step1XEdit.weightSpec(c.dit(), c.connector(), ModelVersion.V1_1),
                 type, o), c.dit(), c.connector(), ModelVersion.V1_1);
     }
 
@@ -205,7 +207,7 @@ public final class DitVariantsBench {
         NDArray step(Step1XEdit dit, RowAdapters adapters) {
             EmbedND.Rope rope = dit.rope(txtIds, imgIds);
             return Denoiser.denoise(x, ref, new double[] {0.8, 0.6}, guidance, ModelVersion.V1_1,
-                    (in, tv, s) -> dit.forward(in, rope, tv, llm, tv, mask, adapters, null), null);
+                    (in, tv, s) -> dit.forward(in, rope, tv, llm, tv, mask, adapters, Tap.NONE), Tap.NONE);
         }
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.connector.Qwen2Connector;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.EmbedND;
@@ -29,7 +30,7 @@ import java.util.function.Supplier;
 
 /**
  * {@code step1x-edit bench}: milliseconds per component at float32 on random weights keyed like the
- * official checkpoints, for the configurations of a JSON file ({@code worker/engine/bench/configs.json} by
+ * official checkpoints, for the configurations of a JSON file ({@code worker/engine-tools/bench/configs.json} by
  * default: "tiny" = the parity configuration, "small" = big enough for matmuls to dominate), the DiT forward
  * as a multiple of its GEMM floor (FLOPs / GEMM rate measured in the same run), and beside them the official
  * code's CPU times of {@code official-cpu-times.json}, each block labelled with the day and host it was
@@ -113,7 +114,8 @@ final class Bench {
 
             rows.addAll(time(c, "connector", "B=" + b + " L=" + c.txtLen(), connectorGflop(c),
                     () -> connector.forward(llm, t, mask).txt()));
-            rows.addAll(time(c, "dit forward", ditShape, ditGflop(c), () -> dit.forward(img, pe, t, llm, t, mask, null)));
+            rows.addAll(time(c, "dit forward", ditShape, ditGflop(c),
+                    () -> dit.forward(img, pe, t, llm, t, mask, Tap.NONE)));
             NDArray image = m.randomUniform(-1f, 1f, new Shape(1, 3, c.encodeH(), c.encodeW()));
             NDArray latents = m.randomNormal(new Shape(1, c.ae().zChannels(), c.decodeH(), c.decodeW()));
             rows.addAll(time(c, "vae encode", c.encodeH() + "x" + c.encodeW(), 0, () -> ae.encode(image)));
@@ -125,7 +127,7 @@ final class Bench {
             Arrays.fill(guidance, 6f);
             rows.addAll(time(c, "sampler step", ditShape + " cfg", ditGflop(c),
                     () -> Denoiser.denoise(x, ref, new double[] {0.8, 0.6}, guidance, ModelVersion.V1_1,
-                            (in, tv, step) -> dit.forward(in, pe, tv, llm, tv, mask, null), null)));
+                            (in, tv, step) -> dit.forward(in, pe, tv, llm, tv, mask, Tap.NONE), Tap.NONE)));
             if (c.qwen() != null) {
                 rows.addAll(benchQwen(c, m));
             }

@@ -9,7 +9,7 @@ import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import dev.step1x.engine.nn.fused.FusedOpsBench;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
             "       (and the common options)"},
         description = {
             "Without a mode: ms per component (connector, DiT forward, VAE encode/decode, sampler step, Qwen vision",
-            "and decoder) at float32 on random weights, for the configurations of worker/engine/bench/configs.json,",
+            "and decoder) at float32 on random weights, for the configurations of worker/engine-tools/bench/configs.json,",
             "then the official code's CPU times of official-cpu-times.json, each labelled with its date and host.",
             "--model: whole edits on a model directory, s/edit and ms per stage per batch size.",
             "--full-size-random: whole edits on random weights of the official shapes (12B DiT, Qwen2.5-VL-7B, VAE)",
@@ -68,7 +68,7 @@ final class BenchCommand implements Callable<Integer> {
     String config;
 
     @Option(names = "--configs", paramLabel = "FILE",
-            description = "Components: the configurations (default: worker/engine/bench/configs.json).")
+            description = "Components: the configurations (default: worker/engine-tools/bench/configs.json).")
     Path configs;
 
     @Option(names = "--official-times", paramLabel = "FILE",
@@ -235,7 +235,7 @@ final class BenchCommand implements Callable<Integer> {
             if (blocks != null) {
                 CommonOptions.range(spec, "--blocks", blocks, 1, 1000);
             }
-            Path tok = tokenizer != null ? tokenizer : QwenTokenizer.defaultTestTokenizerPath();
+            Path tok = tokenizer != null ? tokenizer : TestTokenizer.path();
             RandomModel.Configs shapes = RandomModel.Configs.official();
             if (blocks != null) {
                 shapes = shapes.withAtMostBlocks(blocks);

@@ -20,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the benchmark configurations ({@code worker/engine/bench/configs.json}): an object of named
+ * Reads the benchmark configurations ({@code worker/engine-tools/bench/configs.json}): an object of named
  * configurations, each with
  * <pre>
  *   "dit":         Step1XParams fields (in_channels, hidden_size, depth, axes_dim, ...)

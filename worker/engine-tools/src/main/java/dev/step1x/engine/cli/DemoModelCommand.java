@@ -4,7 +4,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.pipeline.DemoModel;
 import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -49,7 +49,7 @@ final class DemoModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         EngineRuntime.Options options = common.options(spec, false);
-        Path tok = tokenizer != null ? tokenizer : QwenTokenizer.defaultTestTokenizerPath();
+        Path tok = tokenizer != null ? tokenizer : TestTokenizer.path();
         EngineRuntime rt = EngineRuntime.start(options);
         long start = System.nanoTime();
         ModelDirectory model = DemoModel.write(rt, out, tok, size == Size.small ? DemoModel.Size.SMALL : DemoModel.Size.TINY);

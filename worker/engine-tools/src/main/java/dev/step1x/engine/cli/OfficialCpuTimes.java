@@ -17,7 +17,7 @@ import java.util.Set;
 
 /**
  * The official PyTorch code's CPU milliseconds for the bench configurations
- * ({@code worker/engine/bench/official-cpu-times.json}), grouped by sitting: one host on one day. A figure
+ * ({@code worker/engine-tools/bench/official-cpu-times.json}), grouped by sitting: one host on one day. A figure
  * means something only next to figures of the same sitting (or a run on that host the same day), so
  * {@link #print} labels every block with its date, host and the GEMM rate measured there.
  *

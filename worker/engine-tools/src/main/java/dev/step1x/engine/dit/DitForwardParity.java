@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,10 +25,11 @@ public final class DitForwardParity {
                     Step1XParams.fromJson(dir.resolve("dit_config.json")),
                     Qwen2ConnectorConfig.fromJson(dir.resolve("connector_config.json")), ModelVersion.V1_0,
                     data.precision().dataType());
-            Map<String, NDArray> out = new HashMap<>();
+            TapRecorder mids = new TapRecorder(manager, "mid.");
             EmbedND.Rope pe = dit.rope(data.tensor("in.txt_ids"), data.tensor("in.img_ids"));
             NDArray pred = dit.forward(data.tensor("in.img"), pe, data.tensor("in.timesteps"),
-                    data.tensor("in.llm_embedding"), data.tensor("in.t_vec"), data.tensor("in.mask"), out);
+                    data.tensor("in.llm_embedding"), data.tensor("in.t_vec"), data.tensor("in.mask"), mids);
+            Map<String, NDArray> out = new HashMap<>(mids.tensors());
             out.put("out.pred", pred);
             return out;
         };

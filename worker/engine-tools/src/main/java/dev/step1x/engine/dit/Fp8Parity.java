@@ -8,6 +8,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.parity.CaseData;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import dev.step1x.engine.weights.Checkpoint;
 import dev.step1x.engine.weights.Float8;
 import dev.step1x.engine.weights.Float8Codes;
@@ -38,10 +39,12 @@ public final class Fp8Parity {
             Qwen2ConnectorConfig connector = Qwen2ConnectorConfig.fromJson(set.resolve("dit_config.json"));
             Step1XEdit dit = Step1XEdit.load(manager, set.resolve("dit_fp8.safetensors"), params, connector,
                     ModelVersion.V1_0, data.precision().dataType(), DitOptions.defaults().withFp8(true));
-            Map<String, NDArray> out = new HashMap<>();
+            TapRecorder mids = new TapRecorder(manager, "mid.");
             EmbedND.Rope pe = dit.rope(data.tensor("in.txt_ids"), data.tensor("in.img_ids"));
+            Map<String, NDArray> out = new HashMap<>();
             out.put("out.pred", dit.forward(data.tensor("in.img"), pe, data.tensor("in.timesteps"),
-                    data.tensor("in.llm_embedding"), data.tensor("in.t_vec"), data.tensor("in.mask"), out));
+                    data.tensor("in.llm_embedding"), data.tensor("in.t_vec"), data.tensor("in.mask"), mids));
+            out.putAll(mids.tensors());
             return out;
         };
     }

@@ -5,6 +5,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.lora.LoraSpec;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -43,8 +44,10 @@ public final class LoraMergeParity {
             }
             Step1XEdit dit = new Step1XEdit(weights, params, connector, ModelVersion.V1_0);
             EmbedND.Rope pe = dit.rope(data.tensor("in.txt_ids"), data.tensor("in.img_ids"));
+            TapRecorder mids = new TapRecorder(manager, "mid.");
             out.put("out.pred", dit.forward(data.tensor("in.img"), pe, data.tensor("in.timesteps"),
-                    data.tensor("in.llm_embedding"), data.tensor("in.t_vec"), data.tensor("in.mask"), out));
+                    data.tensor("in.llm_embedding"), data.tensor("in.t_vec"), data.tensor("in.mask"), mids));
+            out.putAll(mids.tensors());
             return out;
         };
     }

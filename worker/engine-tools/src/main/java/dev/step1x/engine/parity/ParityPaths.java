@@ -25,9 +25,9 @@ public final class ParityPaths {
         return repoRoot().resolve("worker").resolve("engine").resolve("parity");
     }
 
-    /** The benchmark configurations ({@code worker/engine/bench/configs.json}). */
+    /** The benchmark configurations ({@code worker/engine-tools/bench/configs.json}). */
     public static Path defaultBenchConfigs() {
-        return repoRoot().resolve("worker").resolve("engine").resolve("bench").resolve("configs.json");
+        return repoRoot().resolve("worker").resolve("engine-tools").resolve("bench").resolve("configs.json");
     }
 
     /** The repository root: {@code STEP1X_REPO_ROOT}, or the nearest ancestor of the working directory with .ci/run. */

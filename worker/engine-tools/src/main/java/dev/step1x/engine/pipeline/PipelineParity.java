@@ -5,17 +5,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.nn.Precision;
 import dev.step1x.engine.parity.CaseData;
 import dev.step1x.engine.parity.ParityCase;
 import dev.step1x.engine.parity.ParityCatalog;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import dev.step1x.engine.parity.Tolerance;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,7 @@ import java.util.stream.Stream;
  * and loads it as it loads a real model. The request is built from the case's {@code in.*} tensors (picture,
  * instruction and negative prompt bytes, size level, steps, guidance, seed). Only the two random draws are
  * injected ({@code in.posterior_eps}, {@code in.noise}) through the pipeline's {@link NoiseSource} seam;
- * every intermediate comes from the pipeline's {@link PipelineTap} and is compared under its golden name.
+ * every intermediate comes from the {@link Tap} the pipeline shows them to and is compared under its golden name.
  *
  * <p>The {@link ParityCase#BATCH} variant runs the golden request as the SECOND request of a batch of two
  * with a partner of the same bucket (the picture mirrored, another instruction with quotes, other guidance
@@ -191,7 +192,7 @@ public final class PipelineParity {
             verify(file, meta.get(e.getKey() + ".sha256"), e.getKey());
             place(file, root.resolve(e.getValue()));
         }
-        Path tokenizer = QwenTokenizer.defaultTestTokenizerPath();
+        Path tokenizer = TestTokenizer.path();
         verify(tokenizer, meta.get("tokenizer_sha256"), "tokenizer");
         place(tokenizer, root.resolve(ModelDirectory.QWEN_DIR).resolve("tokenizer.json"));
         return ModelDirectory.open(root);
@@ -239,51 +240,32 @@ public final class PipelineParity {
         }
     }
 
-    /** Keeps copies of what the pipeline shows, on the case's manager. */
-    static final class Capture implements PipelineTap {
+    /** Keeps copies of what the pipeline shows, on the case's manager, and reads them under the golden names. */
+    static final class Capture implements Tap {
         private final NDManager manager;
-        private final Map<String, NDArray> tensors = new LinkedHashMap<>();
-        private final Map<String, RgbImage> images = new LinkedHashMap<>();
+        private final TapRecorder shown;
 
         Capture(NDManager manager) {
             this.manager = manager;
+            this.shown = new TapRecorder(manager);
         }
 
         @Override
         public void tensor(String name, int request, NDArray value) {
-            NDArray copy = value.duplicate();
-            NDScope.unregister(copy);
-            copy.attach(manager);
-            if (tensors.put(key(name, request), copy) != null) {
-                throw new IllegalStateException("the pipeline showed " + key(name, request) + " twice");
-            }
+            shown.tensor(name, request, value);
         }
 
         @Override
         public void image(String name, int request, RgbImage image) {
-            if (images.put(key(name, request), image) != null) {
-                throw new IllegalStateException("the pipeline showed " + key(name, request) + " twice");
-            }
-        }
-
-        private static String key(String name, int request) {
-            return request == BATCH ? name : name + "#" + request;
+            shown.image(name, request, image);
         }
 
         private NDArray tensor(String key) {
-            NDArray a = tensors.get(key);
-            if (a == null) {
-                throw new IllegalStateException("the pipeline did not show " + key + " (shown: " + tensors.keySet() + ")");
-            }
-            return a;
+            return shown.tensor(key);
         }
 
         private NDArray image(String key) {
-            RgbImage img = images.get(key);
-            if (img == null) {
-                throw new IllegalStateException("the pipeline did not show image " + key + " (shown: " + images.keySet() + ")");
-            }
-            return img.toHwc(manager);
+            return shown.image(key).toHwc(manager);
         }
 
         /** Request {@code r}'s rows of a DiT-batch tensor [2N, ...]: its instruction row r and negative row N + r. */
@@ -326,7 +308,7 @@ public final class PipelineParity {
             out.put("mid.timesteps", tensor("timesteps"));
             out.put("mid.prepare.img", pair("step0.img_in", r, n));
             out.put("mid.prepare.img_ids", pair("img_ids", r, n));
-            for (int k = 0; tensors.containsKey("step" + k + ".pred"); k++) {
+            for (int k = 0; shown.tensors().containsKey("step" + k + ".pred"); k++) {
                 String s = "step" + k + ".";
                 for (String t : List.of("connector_txt", "connector_y", "pred", "t_vec")) {
                     out.put("mid." + s + t, pair(s + t, r, n));

@@ -4,10 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.conditioner.MllmEncoder;
+import dev.step1x.engine.conditioner.QwenMllmEncoder;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.DitOptions;
-import dev.step1x.engine.dit.DitWeights;
+import dev.step1x.engine.dit.RandomDitWeights;
 import dev.step1x.engine.dit.Step1XEdit;
+import dev.step1x.engine.lora.RandomLoraAdapter;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
@@ -106,7 +109,7 @@ public final class RandomModel {
                 if (!dit.fp8() && !dit.offload()) {
                     return new Step1XEdit(new RandomParams(manager, type), configs.dit(), configs.connector(), version);
                 }
-                return new Step1XEdit(DitWeights.random(manager, Step1XEdit.weightSpec(configs.dit(), configs.connector(),
+                return new Step1XEdit(RandomDitWeights.of(manager, Step1XEdit.weightSpec(configs.dit(), configs.connector(),
                         version), type, dit), configs.dit(), configs.connector(), version);
             }
 
@@ -127,7 +130,7 @@ public final class RandomModel {
      */
     public static AdapterRef addRandomAdapter(Step1XEditPipeline pipeline, String name, int rank) {
         var cache = pipeline.adapters();
-        cache.add(name, m -> dev.step1x.engine.lora.LoraAdapter.random(m, name, cache.targets(), rank, cache.dataType()));
+        cache.add(name, m -> RandomLoraAdapter.of(m, name, cache.targets(), rank, cache.dataType()));
         return AdapterRef.of(name);
     }
 

@@ -3,6 +3,7 @@ package dev.step1x.engine.sampler;
 import ai.djl.ndarray.NDArray;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,11 +24,12 @@ public final class DenoiseCfgParity {
             double[] timesteps = toDoubles(data.tensor("in.timesteps").toFloatArray());
             float guidance = data.tensor("in.cfg_guidance").getFloat();
             NDArray predSteps = data.tensor("in.pred_steps");
-            Map<String, NDArray> mids = new HashMap<>();
-            NDArray out = Denoiser.denoise(target, reference, timesteps, new float[] {guidance}, ModelVersion.V1_1,
-                    (batch, tVec, step) -> predSteps.get(step), mids);
-            mids.put("out.img", out);
-            return mids;
+            TapRecorder mids = new TapRecorder(manager, "mid.");
+            NDArray denoised = Denoiser.denoise(target, reference, timesteps, new float[] {guidance},
+                    ModelVersion.V1_1, (batch, tVec, step) -> predSteps.get(step), mids);
+            Map<String, NDArray> out = new HashMap<>(mids.tensors());
+            out.put("out.img", denoised);
+            return out;
         };
     }
 

@@ -3,11 +3,13 @@ package dev.step1x.engine.sampler;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.EmbedND;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import dev.step1x.engine.vae.AutoEncoder;
 import dev.step1x.engine.vae.AutoEncoderParams;
 import java.nio.file.Path;
@@ -53,10 +55,11 @@ public final class SamplerEnd2EndParity {
             NDArray txtIds = Packing.textIds(manager, llm.getShape().get(1)).expandDims(0).repeat(0, rows);
             EmbedND.Rope pe = dit.rope(txtIds, imgIds);
 
-            Map<String, NDArray> out = new HashMap<>();
+            TapRecorder mids = new TapRecorder(manager, "mid.");
             NDArray latentsPacked = Denoiser.denoise(Packing.pack(noise), Packing.pack(refLatents), timesteps,
                     new float[] {guidance}, version,
-                    (img, tVec, step) -> dit.forward(img, pe, tVec, llm, tVec, mask, null), out);
+                    (img, tVec, step) -> dit.forward(img, pe, tVec, llm, tVec, mask, Tap.NONE), mids);
+            Map<String, NDArray> out = new HashMap<>(mids.tensors());
             NDArray latents = Packing.unpack(latentsPacked, gridH, gridW);
             NDArray decoded = ae.decode(latents);
             NDArray clamped = decoded.clip(-1f, 1f);

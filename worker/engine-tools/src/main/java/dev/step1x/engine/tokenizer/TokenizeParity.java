@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
+import dev.step1x.engine.conditioner.Step1XPrompt;
 import dev.step1x.engine.parity.CaseData;
 import dev.step1x.engine.parity.ParityComponent;
 import java.nio.file.Path;
@@ -29,9 +30,9 @@ public final class TokenizeParity {
 
     private TokenizeParity() {}
 
-    /** With the tokenizer of {@link QwenTokenizer#defaultTestTokenizerPath()}, located when the case runs. */
+    /** With the tokenizer of {@link TestTokenizer#path()}, located when the case runs. */
     public static ParityComponent component() {
-        return component(QwenTokenizer::defaultTestTokenizerPath);
+        return component(TestTokenizer::path);
     }
 
     /** With the given tokenizer.json (or model directory). */

@@ -10,7 +10,7 @@ import dev.step1x.engine.parity.ParityPaths;
 import dev.step1x.engine.pipeline.RandomModel;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import dev.step1x.engine.vae.AutoEncoderParams;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -31,7 +31,7 @@ class EndToEndBenchTest {
                 Qwen25VLConfig.fromJson(p.resolve("qwen25vl/config.json")));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (Step1XEditPipeline engine = RandomModel.open(EngineRuntime.startDefault(), tiny,
-                QwenTokenizer.defaultTestTokenizerPath())) {
+                TestTokenizer.path())) {
             EndToEndBench.runFullSize(engine, List.of(512), 1, ModelVersion.V1_1, List.of(1),
                     new PrintStream(buf, true, StandardCharsets.UTF_8));
         }

@@ -1,4 +1,4 @@
-package dev.step1x.engine.mllm.qwen25vl;
+package dev.step1x.engine.conditioner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,6 +8,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.TestPaths;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
+import dev.step1x.engine.mllm.qwen25vl.VisionForwardParity;
 import dev.step1x.engine.parity.TensorComparison;
 import dev.step1x.engine.parity.Tolerance;
 import dev.step1x.engine.runtime.EngineRuntime;
@@ -35,7 +38,7 @@ class Step1XEmbedderTest {
                 SafetensorsFile pre = SafetensorsFile.open(TestPaths.qwen25vl("cases/image_preprocess.safetensors"))) {
             Step1XEmbedder embedder = new Step1XEmbedder(Qwen25VLModel.load(m, TestPaths.qwen25vl("model.safetensors"), config));
             NDArray pixels = pre.load(m, "pixel_values");
-            long[][] grid = FullForwardParity.grid(pre.load(m, "image_grid_thw"));
+            long[][] grid = VisionForwardParity.gridThw(pre.load(m, "image_grid_thw"));
             int[] expectedRows = {43, 38};
             String[] cases = {"full_forward", "full_forward_bang"};
             for (int i = 0; i < cases.length; i++) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.TestPaths;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.lora.LoraAdapter;
@@ -68,7 +69,7 @@ class Step1XEditLoraFp8OffloadTest {
         }
 
         NDArray forward(Step1XEdit dit, RowAdapters adapters) {
-            return dit.forward(img, dit.rope(txtIds, imgIds), t, llm, t, mask, adapters, null);
+            return dit.forward(img, dit.rope(txtIds, imgIds), t, llm, t, mask, adapters, Tap.NONE);
         }
     }
 
@@ -184,7 +185,7 @@ class Step1XEditLoraFp8OffloadTest {
             Step1XEdit dit = new Step1XEdit(w, params(), connector(), ModelVersion.V1_0);
             NDArray pred = dit.forward(golden.load(m, "in.img"), dit.rope(golden.load(m, "in.txt_ids"),
                     golden.load(m, "in.img_ids")), golden.load(m, "in.timesteps"), golden.load(m, "in.llm_embedding"),
-                    golden.load(m, "in.t_vec"), golden.load(m, "in.mask"), null);
+                    golden.load(m, "in.t_vec"), golden.load(m, "in.mask"), Tap.NONE);
             TensorComparison.Result r = TensorComparison.compare(pred, golden.load(m, "out.pred"), Tolerance.of(5e-5));
             assertThat(r.pass()).as("max diff " + r.maxAbsDiff()).isTrue();
             // dense float32 is far from it: the test can fail

@@ -50,7 +50,7 @@ class AdapterCacheTest {
                         .hasMessageContaining("[a, b, c]");
             }
             try (AdapterCache cache = new AdapterCache(m, t, DataType.FLOAT32, rank4)) {
-                LoraAdapter r = cache.add("random", mm -> LoraAdapter.random(mm, "random", cache.targets(), 4, DataType.FLOAT32));
+                LoraAdapter r = cache.add("random", mm -> RandomLoraAdapter.of(mm, "random", cache.targets(), 4, DataType.FLOAT32));
                 assertThat(r.layers()).isEqualTo(32);
                 assertThat(r.bytes()).isEqualTo(rank4);
                 assertThat(cache.acquire("random")).isSameAs(r); // resident without a file

@@ -11,7 +11,7 @@ import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
 import dev.step1x.engine.parity.ParityPaths;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import dev.step1x.engine.vae.AutoEncoderParams;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,7 +32,7 @@ class RandomModelTest {
     @Test
     void editsWholeBatchesOnRandomWeightsOfTheGivenShapes() throws Exception {
         EngineRuntime rt = EngineRuntime.startDefault();
-        try (Step1XEditPipeline engine = RandomModel.open(rt, tiny(), QwenTokenizer.defaultTestTokenizerPath())) {
+        try (Step1XEditPipeline engine = RandomModel.open(rt, tiny(), TestTokenizer.path())) {
             assertThat(engine.describe()).contains("(random weights)").contains("v1.0").contains("v1.1");
             byte[] px = new byte[40 * 30 * 3];
             for (int i = 0; i < px.length; i++) {
@@ -56,7 +56,7 @@ class RandomModelTest {
         EngineRuntime rt = EngineRuntime.startDefault();
         dev.step1x.engine.dit.DitOptions o = dev.step1x.engine.dit.DitOptions.defaults().withFp8(true).withOffload(true)
                 .withAdapterCacheBytes(16L << 20);
-        try (Step1XEditPipeline engine = RandomModel.open(rt, tiny(), QwenTokenizer.defaultTestTokenizerPath(), o)) {
+        try (Step1XEditPipeline engine = RandomModel.open(rt, tiny(), TestTokenizer.path(), o)) {
             assertThat(engine.describe()).contains("fp8").contains("blocks offloaded").contains("adapter cache 16 MiB");
             AdapterRef a = RandomModel.addRandomAdapter(engine, "r4", 4);
             assertThat(engine.adapters().residentBytes()).isEqualTo(dev.step1x.engine.lora.AdapterCache.bytesForRank(

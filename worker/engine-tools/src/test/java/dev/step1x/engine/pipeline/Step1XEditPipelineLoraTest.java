@@ -13,7 +13,7 @@ import dev.step1x.engine.lora.LoraSpec;
 import dev.step1x.engine.lora.LoraTargets;
 import dev.step1x.engine.lora.RandomLora;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import dev.step1x.engine.weights.DType;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,7 +34,7 @@ class Step1XEditPipelineLoraTest {
     static void write() throws Exception {
         EngineRuntime rt = EngineRuntime.startDefault();
         dir = tmp.resolve("demo");
-        ModelDirectory model = DemoModel.write(rt, dir, QwenTokenizer.defaultTestTokenizerPath());
+        ModelDirectory model = DemoModel.write(rt, dir, TestTokenizer.path());
         LoraTargets targets = Step1XEdit.loraTargets(model.ditParams(), model.connectorConfig());
         try (NDManager m = rt.newManager()) {
             loraA = RandomLora.write(m, targets, 4, 2f, 11, DType.BF16, tmp.resolve("a.safetensors"));

@@ -7,7 +7,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -25,7 +25,7 @@ class Step1XEditPipelineTest {
     @BeforeAll
     static void open() throws Exception {
         Path dir = tmp.resolve("demo");
-        DemoModel.write(EngineRuntime.startDefault(), dir, QwenTokenizer.defaultTestTokenizerPath());
+        DemoModel.write(EngineRuntime.startDefault(), dir, TestTokenizer.path());
         engine = Step1XEditPipeline.open(dir, EngineRuntime.Options.defaults());
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.parity.ParityCase;
 import dev.step1x.engine.parity.ParityCatalog;
 import dev.step1x.engine.parity.ParityPaths;
@@ -52,10 +53,10 @@ class DenoiserTest {
                     img.sum(new int[] {1}, true).mul(0.1f));
             double[] ts = Sampling.schedule(4, 5);
             for (ModelVersion v : ModelVersion.values()) {
-                NDArray alone1 = Denoiser.denoise(t1, r1, ts, new float[] {6f}, v, model, null);
-                NDArray alone2 = Denoiser.denoise(t2, r2, ts, new float[] {2.5f}, v, model, null);
+                NDArray alone1 = Denoiser.denoise(t1, r1, ts, new float[] {6f}, v, model, Tap.NONE);
+                NDArray alone2 = Denoiser.denoise(t2, r2, ts, new float[] {2.5f}, v, model, Tap.NONE);
                 NDArray both = Denoiser.denoise(t1.concat(t2, 0), r1.concat(r2, 0), ts, new float[] {6f, 2.5f}, v,
-                        model, null);
+                        model, Tap.NONE);
                 assertThat(both.get("0:1").toFloatArray()).containsExactly(alone1.toFloatArray());
                 assertThat(both.get("1:2").toFloatArray()).containsExactly(alone2.toFloatArray());
             }

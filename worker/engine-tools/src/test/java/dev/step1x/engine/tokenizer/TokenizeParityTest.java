@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
 import dev.step1x.engine.TestPaths;
+import dev.step1x.engine.conditioner.Step1XPrompt;
 import dev.step1x.engine.parity.ParityCase;
 import dev.step1x.engine.parity.ParityCatalog;
 import dev.step1x.engine.parity.ParityRunner;
@@ -28,7 +29,7 @@ class TokenizeParityTest {
 
     @BeforeAll
     static void load() throws Exception {
-        tokenizer = QwenTokenizer.defaultTestTokenizer();
+        tokenizer = TestTokenizer.load();
         try (SafetensorsFile f = SafetensorsFile.open(TestPaths.qwen25vl("cases/tokenize.safetensors"))) {
             metadata = f.metadata();
         }
@@ -56,7 +57,7 @@ class TokenizeParityTest {
 
     @Test
     void theCaseUsesTheTokenizerFileWeInstall() {
-        assertThat(metadata).containsEntry("tokenizer_sha256", QwenTokenizer.TEST_TOKENIZER_SHA256);
+        assertThat(metadata).containsEntry("tokenizer_sha256", TestTokenizer.SHA256);
         assertThat(TokenizeParity.imageTokens(metadata)).isEqualTo(20);
         assertThat(TokenizeParity.instructionNames(metadata)).containsExactlyInAnyOrder("en", "zh", "quoted_en", "quoted_zh");
     }

@@ -1,13 +1,14 @@
-package dev.step1x.engine.pipeline;
+package dev.step1x.engine.conditioner;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.image.RgbImage;
 import java.util.List;
 
 /**
- * Stage 9 of the official script: the MLLM text conditioning. For each request, the edit instruction
- * and the negative prompt are encoded together with the request's (resized) reference image.
+ * Stage 9 of the official script: the MLLM text conditioning that feeds the DiT's connector. For each request,
+ * the edit instruction and the negative prompt are encoded together with the request's (resized) reference image.
  */
 public interface MllmEncoder extends AutoCloseable {
 
@@ -25,7 +26,7 @@ public interface MllmEncoder extends AutoCloseable {
 
     /** As {@link #encode(NDManager, List, List, List)}, showing the encoder's intermediates to {@code tap}. */
     default Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
-            List<String> negativePrompts, PipelineTap tap) {
+            List<String> negativePrompts, Tap tap) {
         return encode(manager, images, instructions, negativePrompts);
     }
 

@@ -1,4 +1,4 @@
-package dev.step1x.engine.pipeline;
+package dev.step1x.engine.conditioner;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -7,24 +7,23 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.image.Qwen2VLImageProcessor;
 import dev.step1x.engine.image.QwenVlUtils;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
-import dev.step1x.engine.mllm.qwen25vl.RopeIndex;
-import dev.step1x.engine.mllm.qwen25vl.Step1XEmbedder;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.tokenizer.QwenTokenizer;
-import dev.step1x.engine.tokenizer.Step1XPrompt;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Qwen2.5-VL as Step1X-Edit's text conditioning ({@code Qwen25VL_7b_Embedder}): the resized reference
@@ -33,7 +32,7 @@ import java.util.Map;
  * positions (up to 640) become the conditioning. The vision tower runs once per request; both prompts
  * of the request reuse its features.
  */
-final class QwenMllmEncoder implements MllmEncoder {
+public final class QwenMllmEncoder implements MllmEncoder {
 
     private final QwenTokenizer tokenizer;
     private final Step1XPrompt prompt;
@@ -58,7 +57,7 @@ final class QwenMllmEncoder implements MllmEncoder {
 
     /** Builds the Qwen weights, by hub key, onto a manager. */
     @FunctionalInterface
-    interface Weights {
+    public interface Weights {
         Map<String, NDArray> onto(NDManager manager) throws IOException;
     }
 
@@ -66,14 +65,14 @@ final class QwenMllmEncoder implements MllmEncoder {
      * Loads the tokenizer and Qwen in the runtime's precision: onto {@code manager}'s device, or, with
      * {@link EngineRuntime#qwenOffload()}, into host memory (a CPU sub-manager of {@code manager}).
      */
-    static QwenMllmEncoder load(EngineRuntime runtime, NDManager manager, ModelDirectory dir) throws IOException {
+    public static QwenMllmEncoder load(EngineRuntime runtime, NDManager manager, Path tokenizerJson, Path qwenDir,
+            Qwen25VLConfig config) throws IOException {
         DataType type = runtime.precision().dataType();
-        return create(runtime, manager, dir.tokenizerFile(), dir.qwenConfig(),
-                m -> Qwen25VLModel.loadTensors(m, dir.qwenDir(), dir.qwenConfig(), type));
+        return create(runtime, manager, tokenizerJson, config, m -> Qwen25VLModel.loadTensors(m, qwenDir, config, type));
     }
 
     /** As {@link #load}, with the weights from {@code weights} (checkpoint files or random tensors). */
-    static QwenMllmEncoder create(EngineRuntime runtime, NDManager manager, Path tokenizerJson, Qwen25VLConfig config,
+    public static QwenMllmEncoder create(EngineRuntime runtime, NDManager manager, Path tokenizerJson, Qwen25VLConfig config,
             Weights weights) throws IOException {
         QwenTokenizer tokenizer = QwenTokenizer.load(tokenizerJson);
         try {
@@ -100,12 +99,19 @@ final class QwenMllmEncoder implements MllmEncoder {
     @Override
     public Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
             List<String> negativePrompts) {
-        return encode(manager, images, instructions, negativePrompts, PipelineTap.NONE);
+        return encode(manager, images, instructions, negativePrompts, Tap.NONE);
     }
 
+    /**
+     * Shows {@code tap}, per request (its index as the request): the images {@code qwen.fetch_image} and
+     * {@code qwen.processor_resized}, {@code qwen.image_grid_thw} [1, 3], and for each of {@code qwen.instruction.*}
+     * and {@code qwen.negative.*}: {@code processor_input_ids}, {@code input_ids}, {@code attention_mask} [1, L],
+     * {@code position_ids} [3, 1, L], {@code rope_deltas} [1, 1], {@code last_hidden_state} [1, L, hidden].
+     */
     @Override
     public Conditioning encode(NDManager manager, List<RgbImage> images, List<String> instructions,
-            List<String> negativePrompts, PipelineTap tap) {
+            List<String> negativePrompts, Tap tap) {
+        Tap.require(tap);
         if (hostWeights == null) {
             return encode(embedder, manager, images, instructions, negativePrompts, tap);
         }
@@ -125,11 +131,14 @@ final class QwenMllmEncoder implements MllmEncoder {
         }
     }
 
-    /** The names of a request's two prompts in {@link PipelineTap} reports. */
+    /** The names of a request's two prompts in what the tap is shown. */
     private static final List<String> PROMPT_NAMES = List.of("qwen.instruction.", "qwen.negative.");
+    /** What the tap is shown of each prompt's forward (the model's other intermediates are left out). */
+    private static final Set<String> PROMPT_TENSORS = Set.of("position_ids", "rope_deltas", "attention_mask",
+            "last_hidden_state");
 
     private Conditioning encode(Step1XEmbedder embedder, NDManager manager, List<RgbImage> images,
-            List<String> instructions, List<String> negativePrompts, PipelineTap tap) {
+            List<String> instructions, List<String> negativePrompts, Tap tap) {
         int n = images.size();
         NDArray[] out = Scoped.runAll(() -> {
             List<NDArray> cond = new ArrayList<>();
@@ -146,7 +155,7 @@ final class QwenMllmEncoder implements MllmEncoder {
                 Step1XPrompt.Tokens negTokens = prompt.tokenize(negativePrompts.get(i), imageTokens);
                 NDArray ids = ids(manager, tokens.step1xIds());
                 NDArray negIds = ids(manager, negTokens.step1xIds());
-                Step1XEmbedder.PromptObserver observer = null;
+                Tap promptTap = Tap.NONE;
                 if (tap.active()) {
                     int request = i;
                     tap.image("qwen.fetch_image", request, fetched);
@@ -157,21 +166,13 @@ final class QwenMllmEncoder implements MllmEncoder {
                         tap.tensor(PROMPT_NAMES.get(p) + "processor_input_ids", request, ids(manager, both.get(p).inputIds()));
                         tap.tensor(PROMPT_NAMES.get(p) + "input_ids", request, p == 0 ? ids : negIds);
                     }
-                    observer = new Step1XEmbedder.PromptObserver() {
-                        @Override
-                        public void positions(int p, RopeIndex.Result positions) {
-                            tap.tensor(PROMPT_NAMES.get(p) + "position_ids", request, positions.positionIds());
-                            tap.tensor(PROMPT_NAMES.get(p) + "rope_deltas", request, positions.ropeDeltas());
-                        }
-
-                        @Override
-                        public void lastHiddenState(int p, NDArray attentionMask, NDArray lastHiddenState) {
-                            tap.tensor(PROMPT_NAMES.get(p) + "attention_mask", request, attentionMask);
-                            tap.tensor(PROMPT_NAMES.get(p) + "last_hidden_state", request, lastHiddenState);
+                    promptTap = (name, prompt, value) -> {
+                        if (PROMPT_TENSORS.contains(name)) {
+                            tap.tensor(PROMPT_NAMES.get(prompt) + name, request, value);
                         }
                     };
                 }
-                Step1XEmbedder.Output o = embedder.embed(List.of(ids, negIds), pixels.pixelValues(), grid, observer);
+                Step1XEmbedder.Output o = embedder.embed(List.of(ids, negIds), pixels.pixelValues(), grid, promptTap);
                 cond.add(o.embs().get("0:1"));
                 uncond.add(o.embs().get("1:2"));
                 condMask.add(o.masks().get("0:1"));

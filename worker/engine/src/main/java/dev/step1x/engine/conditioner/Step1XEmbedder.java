@@ -1,6 +1,6 @@
 // Port of stepfun-ai/Step1X-Edit modules/conditioner.py @ 570eba6 (Qwen25VL_7b_Embedder.forward,
-// from the model call on the final ids onwards; the ids themselves come from the tokenizer package).
-package dev.step1x.engine.mllm.qwen25vl;
+// from the model call on the final ids onwards; the ids themselves come from Step1XPrompt).
+package dev.step1x.engine.conditioner;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.Tap;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
 import dev.step1x.engine.nn.Scoped;
 import java.util.List;
 
@@ -16,7 +18,7 @@ import java.util.List;
  * Step1X-Edit's text embedder on given token ids: for each prompt, one Qwen2.5-VL forward with
  * {@code attention_mask = ids > 0} (token 0 is {@code !}, so a stand-alone {@code !} is masked, a quirk
  * kept for parity), {@code hidden_states[-1]} (the normed last hidden state), the first
- * {@value #DROP_TOKENS} positions dropped and at most {@code maxLength} rows kept:
+ * {@value Step1XPrompt#DROP_TOKENS} positions dropped and at most {@code maxLength} rows kept:
  * {@code embs[i, :n] = H[0, 217:][:maxLength]}, {@code masks[i, :n] = 1} with
  * {@code n = min(maxLength, L - 217)}; the rest of {@code embs} is zero and of {@code masks} 0. The kept
  * mask is length-based: a masked {@code !} row inside the kept range still has mask 1.
@@ -25,11 +27,6 @@ import java.util.List;
  * vision tower once.
  */
 public final class Step1XEmbedder {
-
-    /** Leading tokens Step1X-Edit drops (the system turn and its instruction prefix, up to "User Prompt"). */
-    public static final int DROP_TOKENS = 217;
-    /** Rows kept after the drop ({@code max_length} of {@code Qwen25VL_7b_Embedder}). */
-    public static final int MAX_LENGTH = 640;
 
     /**
      * @param embs [B, maxLength, hidden], zero after each prompt's n rows
@@ -42,7 +39,7 @@ public final class Step1XEmbedder {
     private final int dropTokens;
 
     public Step1XEmbedder(Qwen25VLModel model) {
-        this(model, MAX_LENGTH, DROP_TOKENS);
+        this(model, Step1XPrompt.MAX_LENGTH, Step1XPrompt.DROP_TOKENS);
     }
 
     public Step1XEmbedder(Qwen25VLModel model, int maxLength, int dropTokens) {
@@ -85,28 +82,21 @@ public final class Step1XEmbedder {
      * @param gridThw the image grid(s), or null
      */
     public Output embed(List<NDArray> inputIds, NDArray pixelValues, long[][] gridThw) {
-        return embed(inputIds, pixelValues, gridThw, null);
+        return embed(inputIds, pixelValues, gridThw, Tap.NONE);
     }
 
     /**
-     * Sees each prompt's forward (for parity checks and debugging); the arrays are valid during the call only.
+     * As {@link #embed(List, NDArray, long[][])}, showing {@code tap} each prompt's forward with the prompt's index
+     * as the request: what {@link Qwen25VLModel#forwardWithImageFeatures(NDArray, NDArray, NDArray, long[][], Tap)}
+     * shows ({@code position_ids} [3, 1, L], {@code rope_deltas} [1, 1], ...), then {@code attention_mask} [1, L]
+     * int64 ({@code ids > 0}) and {@code last_hidden_state} [1, L, hidden] ({@code hidden_states[-1]}, before the
+     * drop).
      */
-    public interface PromptObserver {
-        /** The 3-D position ids [3, 1, L] and rope deltas [1, 1] the forward of prompt {@code prompt} uses. */
-        void positions(int prompt, RopeIndex.Result positions);
-
-        /**
-         * @param attentionMask [1, L] int64, {@code ids > 0}
-         * @param lastHiddenState [1, L, hidden] ({@code hidden_states[-1]}, before the drop)
-         */
-        void lastHiddenState(int prompt, NDArray attentionMask, NDArray lastHiddenState);
-    }
-
-    /** As {@link #embed(List, NDArray, long[][])}, showing each prompt's forward to {@code observer} (null: none). */
-    public Output embed(List<NDArray> inputIds, NDArray pixelValues, long[][] gridThw, PromptObserver observer) {
+    public Output embed(List<NDArray> inputIds, NDArray pixelValues, long[][] gridThw, Tap tap) {
+        Tap.require(tap);
         NDArray[] out = Scoped.runAll(() -> {
             NDArray features = pixelValues == null ? null : model.encodeImages(pixelValues, gridThw);
-            Output o = embedWithImageFeatures(inputIds, features, gridThw, observer);
+            Output o = embedWithImageFeatures(inputIds, features, gridThw, tap);
             return new NDArray[] {o.embs(), o.masks()};
         });
         return new Output(out[0], out[1]);
@@ -114,12 +104,12 @@ public final class Step1XEmbedder {
 
     /** As {@link #embed(List, NDArray, long[][])} with the vision tower's output given. */
     public Output embedWithImageFeatures(List<NDArray> inputIds, NDArray imageFeatures, long[][] gridThw) {
-        return embedWithImageFeatures(inputIds, imageFeatures, gridThw, null);
+        return embedWithImageFeatures(inputIds, imageFeatures, gridThw, Tap.NONE);
     }
 
-    /** As {@link #embedWithImageFeatures(List, NDArray, long[][])}, with an observer (null: none). */
-    public Output embedWithImageFeatures(List<NDArray> inputIds, NDArray imageFeatures, long[][] gridThw,
-            PromptObserver observer) {
+    /** As {@link #embedWithImageFeatures(List, NDArray, long[][])}, showing {@code tap} what {@link #embed} shows. */
+    public Output embedWithImageFeatures(List<NDArray> inputIds, NDArray imageFeatures, long[][] gridThw, Tap tap) {
+        Tap.require(tap);
         if (inputIds.isEmpty()) {
             throw new IllegalArgumentException("no prompt");
         }
@@ -140,10 +130,11 @@ public final class Step1XEmbedder {
                 int n = (int) Math.min(maxLength, l - dropTokens);
                 NDArray mask = attentionMask(ids);
                 int prompt = i;
-                NDArray hidden = model.forwardWithImageFeatures(ids, mask, imageFeatures, gridThw,
-                        observer == null ? null : p -> observer.positions(prompt, p));
-                if (observer != null) {
-                    observer.lastHiddenState(i, mask, hidden);
+                Tap promptTap = tap.active() ? (name, request, value) -> tap.tensor(name, prompt, value) : Tap.NONE;
+                NDArray hidden = model.forwardWithImageFeatures(ids, mask, imageFeatures, gridThw, promptTap);
+                if (tap.active()) {
+                    tap.tensor("attention_mask", i, mask);
+                    tap.tensor("last_hidden_state", i, hidden);
                 }
                 rows.add(keep(hidden, n));
                 java.util.Arrays.fill(masks, i * maxLength, i * maxLength + n, 1L);

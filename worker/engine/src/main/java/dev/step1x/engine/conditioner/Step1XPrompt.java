@@ -1,5 +1,6 @@
-package dev.step1x.engine.tokenizer;
+package dev.step1x.engine.conditioner;
 
+import dev.step1x.engine.tokenizer.QwenTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.step1x.engine.tokenizer;
+package dev.step1x.engine.conditioner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDManager;
 import dev.step1x.engine.TestPaths;
 import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.tokenizer.QwenTokenizer;
 import dev.step1x.engine.weights.SafetensorsFile;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +23,7 @@ class Step1XPromptTest {
 
     @BeforeAll
     static void load() throws Exception {
-        tokenizer = QwenTokenizer.defaultTestTokenizer();
+        tokenizer = QwenTokenizer.load(TestPaths.qwenTokenizer());
         prompt = new Step1XPrompt(tokenizer);
     }
 

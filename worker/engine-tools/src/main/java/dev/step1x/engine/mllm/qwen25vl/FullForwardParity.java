@@ -2,8 +2,11 @@ package dev.step1x.engine.mllm.qwen25vl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.step1x.engine.conditioner.Step1XEmbedder;
+import dev.step1x.engine.conditioner.Step1XPrompt;
 import dev.step1x.engine.parity.CaseData;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import dev.step1x.engine.weights.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,32 +46,24 @@ public final class FullForwardParity {
             long[][] grid = grid(data.tensor("image_grid_thw"));
             NDArray pixels = pixelValues(manager, data);
 
-            Map<String, NDArray> out = new LinkedHashMap<>();
-            Qwen25VLModel.Trace t = model.forwardTrace(ids, null, pixels, grid);
-            out.put("vision_output", t.imageFeatures());
-            out.put("inputs_embeds", t.inputsEmbeds());
-            out.put("position_ids", t.positionIds());
-            out.put("rope_deltas", t.ropeDeltas());
-            out.put("text_rope_cos", t.ropeStreams().cos());
-            out.put("text_rope_sin", t.ropeStreams().sin());
-            out.put("text_mrope_cos", t.mrope().cos());
-            out.put("text_mrope_sin", t.mrope().sin());
-            for (int i = 0; i < t.layerOutputs().size(); i++) {
-                out.put("layer" + i + "_out", t.layerOutputs().get(i));
-            }
-            out.put("last_hidden_state", t.lastHiddenState());
+            // vision_output, inputs_embeds, position_ids, rope_deltas, text_(m)rope_cos/sin, layer<i>_out
+            TapRecorder shown = new TapRecorder(manager);
+            NDArray lastHiddenState = model.forward(ids, null, pixels, grid, shown);
+            Map<String, NDArray> out = new LinkedHashMap<>(shown.tensors());
+            out.put("last_hidden_state", lastHiddenState);
+            NDArray imageFeatures = shown.tensor("vision_output");
 
             NDArray mask = Step1XEmbedder.attentionMask(ids);
             RopeIndex.Result masked = RopeIndex.getRopeIndex(ids, grid, mask, cfg);
             out.put("position_ids_mask", masked.positionIds());
             out.put("rope_deltas_mask", masked.ropeDeltas());
-            out.put("last_hidden_state_mask", model.forwardWithImageFeatures(ids, mask, t.imageFeatures(), grid));
+            out.put("last_hidden_state_mask", model.forwardWithImageFeatures(ids, mask, imageFeatures, grid));
 
             Map<String, String> meta = data.metadata();
             Step1XEmbedder embedder = new Step1XEmbedder(model,
-                    Integer.parseInt(meta.getOrDefault("max_length", Integer.toString(Step1XEmbedder.MAX_LENGTH))),
-                    Integer.parseInt(meta.getOrDefault("drop_tokens", Integer.toString(Step1XEmbedder.DROP_TOKENS))));
-            Step1XEmbedder.Output e = embedder.embedWithImageFeatures(List.of(ids), t.imageFeatures(), grid);
+                    Integer.parseInt(meta.getOrDefault("max_length", Integer.toString(Step1XPrompt.MAX_LENGTH))),
+                    Integer.parseInt(meta.getOrDefault("drop_tokens", Integer.toString(Step1XPrompt.DROP_TOKENS))));
+            Step1XEmbedder.Output e = embedder.embedWithImageFeatures(List.of(ids), imageFeatures, grid);
             out.put("step1x_embs", e.embs());
             out.put("step1x_masks", e.masks());
             return out;

@@ -3,6 +3,7 @@ package dev.step1x.engine.mllm.qwen25vl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.parity.ParityComponent;
+import dev.step1x.engine.parity.TapRecorder;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,8 +26,10 @@ public final class VisionForwardParity {
             Qwen25VLConfig config = Qwen25VLConfig.fromJson(dir.resolve("config.json"));
             Qwen25VisionTransformer visual = Qwen25VisionTransformer.load(manager, dir.resolve("model.safetensors"),
                     config.visionConfig(), data.precision().dataType());
-            Map<String, NDArray> out = new LinkedHashMap<>();
-            visual.forward(data.tensor("pixel_values"), gridThw(data.tensor("image_grid_thw")), out);
+            TapRecorder mids = new TapRecorder(manager);
+            NDArray output = visual.forward(data.tensor("pixel_values"), gridThw(data.tensor("image_grid_thw")), mids);
+            Map<String, NDArray> out = new LinkedHashMap<>(mids.tensors());
+            out.put("output", output);
             return out;
         };
     }

@@ -10,6 +10,7 @@ import dev.step1x.engine.TestPaths;
 import dev.step1x.engine.parity.ParityCase;
 import dev.step1x.engine.parity.ParityCatalog;
 import dev.step1x.engine.parity.ParityRunner;
+import dev.step1x.engine.parity.TapRecorder;
 import dev.step1x.engine.parity.TensorComparison;
 import dev.step1x.engine.parity.Tolerance;
 import dev.step1x.engine.runtime.EngineRuntime;
@@ -109,10 +110,9 @@ class VisionForwardTest {
             Qwen25VisionTransformer visual = load(m);
             NDArray pa = a.load(m, "pixel_values");
             long[][] grid = {{1, 8, 10}};
-            Map<String, NDArray> mids = new LinkedHashMap<>();
+            TapRecorder mids = new TapRecorder(m);
             NDArray withMids = visual.forward(pa, grid, mids);
-            assertThat(mids.get("output")).isSameAs(withMids);
-            assertThat(mids).hasSize(16);
+            assertThat(mids.tensors()).hasSize(15);
             assertThat(visual.forward(pa, grid).contentEquals(withMids)).isTrue();
         }
     }
@@ -150,9 +150,10 @@ class VisionForwardTest {
             assertThat(((BaseNDManager) m).getManagedArrays()).hasSize(before + 1).contains(kept);
             assertThat(kept.toFloatArray()).containsExactly(first);
             assertThat(pa.isReleased()).isFalse();
-            Map<String, NDArray> mids = new LinkedHashMap<>();
+            // with a tap: the output and the tap's copies, nothing else
+            TapRecorder mids = new TapRecorder(m);
             visual.forward(pa, grid, mids);
-            assertThat(((BaseNDManager) m).getManagedArrays()).hasSize(before + 1 + mids.size());
+            assertThat(((BaseNDManager) m).getManagedArrays()).hasSize(before + 2 + mids.tensors().size());
         }
     }
 
