@@ -85,7 +85,13 @@ if [ -z "$jar" ]; then
     case "$f" in *-plain.jar | *-sources.jar | *-tests.jar) ;; *) [ -f "$f" ] && jar=$f ;; esac
   done
 fi
-if [ -n "$jar" ] && unzip -l "$jar" 2>/dev/null | grep -q 'BOOT-INF/lib/pytorch-native-cpu-'; then
+# The fat jar holds no command line: the engine is started by `step1x-edit info` from the engine-tools jar (its
+# classes only) on the extracted app's classpath.
+tools=""
+for f in worker/engine-tools/target/engine-tools-*.jar; do
+  case "$f" in *-sources.jar | *-tests.jar) ;; *) [ -f "$f" ] && tools=$repo/$f ;; esac
+done
+if [ -n "$jar" ] && [ -n "$tools" ] && unzip -l "$jar" 2>/dev/null | grep -q 'BOOT-INF/lib/pytorch-native-cpu-'; then
   step "image: unpack-app.sh on $jar, then the engine from the extracted libtorch with no network"
   sh infra/image/unpack-app.sh "$jar" "$work/app" "$work/libtorch" cpu
   if compgen -G "$work/app/lib/pytorch-native-*.jar" >/dev/null; then echo "native jar left in lib/" >&2; exit 1; fi
@@ -95,12 +101,12 @@ if [ -n "$jar" ] && unzip -l "$jar" 2>/dev/null | grep -q 'BOOT-INF/lib/pytorch-
         DJL_OFFLINE=true OPT_OUT_TRACKING=true DJL_CACHE_DIR="$work/djl-cache" \
         PYTORCH_LIBRARY_PATH="$work/libtorch/lib" PYTORCH_FLAVOR=cpu \
         GLIBC_TUNABLES="$(sed -n 's/.*<glibc.tunables>\(.*\)<\/glibc.tunables>.*/\1/p' pom.xml)" \
-        "${netns[@]}" java --enable-native-access=ALL-UNNAMED -cp "$work/app/lib/*" \
+        "${netns[@]}" java --enable-native-access=ALL-UNNAMED -cp "$work/app/lib/*:$tools" \
         dev.step1x.engine.cli.Step1xEditCli info 2>&1) || { echo "$out" >&2; exit 1; }
   echo "$out" | grep -E '^engine ' || { echo "$out" >&2; exit 1; }
   echo "$out" | grep -q 'PyTorch 2.7.1' || { echo "engine did not load libtorch 2.7.1" >&2; exit 1; }
 else
-  step "image: worker fat jar not built (mvn -B -DskipTests package): skipping the unpack + offline start check"
+  step "image: worker fat jar or engine-tools jar not built (mvn -B -DskipTests package): skipping the unpack + offline start check"
 fi
 
 # ---------------------------------------------------------------- node tests (schemas, settings)

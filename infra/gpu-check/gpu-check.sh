@@ -61,6 +61,8 @@ for f in jre jars jni parity; do unpack "$kit/$f.tar.xz" "$work"; done
 python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' \
   "$kit/tokenizer.json.xz" "$work/tokenizer.json"
 mkdir -p "$work/parity-dir" && mv "$work/step1x" "$work/qwen25vl" "$work/step1x_lora" "$work/step1x_fp8" "$work/parity-dir/"
+# the kit carries no pipeline set (too large for it); the catalog reads every set directory, so an empty one
+mkdir -p "$work/parity-dir/pipeline"
 java="$work/jre/bin/java"
 note "glibc: $(getconf GNU_LIBC_VERSION 2>&1) (the kit's JRE and libtokenizers.so need glibc 2.34 or newer)"
 "$java" -version 2>&1 | head -n 1 | sed 's/^/java: /' | tee -a "$figures"

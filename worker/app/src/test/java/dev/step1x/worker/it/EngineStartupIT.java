@@ -11,7 +11,7 @@ import dev.step1x.engine.pipeline.BucketKey;
 import dev.step1x.engine.pipeline.DemoModel;
 import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.engine.tokenizer.QwenTokenizer;
+import dev.step1x.engine.tokenizer.TestTokenizer;
 import dev.step1x.worker.engine.EngineConfigurationException;
 import dev.step1x.worker.lifecycle.InferenceLoop;
 import dev.step1x.worker.support.Images;
@@ -57,7 +57,7 @@ class EngineStartupIT {
         ItEnvironment.put(ItEnvironment.INPUTS, "in/landscape.png", Images.sample(Images.LANDSCAPE_PNG));
         // the demo model with only the v1.1 DiT
         v11Only = tmp.resolve("demo-v11-only");
-        DemoModel.write(EngineRuntime.startDefault(), v11Only, QwenTokenizer.defaultTestTokenizerPath());
+        DemoModel.write(EngineRuntime.startDefault(), v11Only, TestTokenizer.path());
         Files.delete(v11Only.resolve(ModelDirectory.DIT_V10));
     }
 

@@ -221,7 +221,7 @@ public final class LocalRun implements Callable<Integer> {
         if (demo && !Files.isDirectory(Path.of(modelDir, "Qwen2.5-VL-7B-Instruct"))) {
             console.println("== writing the demo model (first use)");
             dev.step1x.engine.pipeline.DemoModel.write(dev.step1x.engine.runtime.EngineRuntime.startDefault(),
-                    Path.of(modelDir), dev.step1x.engine.tokenizer.QwenTokenizer.defaultTestTokenizerPath());
+                    Path.of(modelDir), dev.step1x.engine.tokenizer.TestTokenizer.path());
         }
         if (!simulated()) {
             // the worker's own start-up check, before any server starts: a directory that does not open is

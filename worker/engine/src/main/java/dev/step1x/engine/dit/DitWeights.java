@@ -10,7 +10,6 @@ import dev.step1x.engine.lora.LoraTargets;
 import dev.step1x.engine.nn.Copies;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.QuantizedWeight;
-import dev.step1x.engine.nn.RandomParams;
 import dev.step1x.engine.weights.Checkpoint;
 import dev.step1x.engine.weights.Float8;
 import dev.step1x.engine.weights.Float8Codes;
@@ -22,7 +21,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 
 /**
  * The tensors a {@link Step1XEdit} is built from, as {@link DitOptions} asks: dense in the compute type, or (FP8)
@@ -37,8 +35,12 @@ public final class DitWeights {
     private final DataType computeType;
     private final boolean offload;
 
-    private DitWeights(Map<String, NDArray> dense, Map<String, Float8Codes> codes, DataType computeType,
-            boolean offload) {
+    /**
+     * @param dense the tensors held in the compute type, by checkpoint key
+     * @param codes the FP8 Linear weights, by checkpoint key
+     * @param offload whether the blocks' tensors are in host memory (then every tensor of {@link #isBlockKey} is)
+     */
+    DitWeights(Map<String, NDArray> dense, Map<String, Float8Codes> codes, DataType computeType, boolean offload) {
         this.dense = Collections.unmodifiableMap(dense);
         this.codes = Collections.unmodifiableMap(codes);
         this.computeType = computeType;
@@ -144,64 +146,6 @@ public final class DitWeights {
         moved.attach(target);
         a.close();
         return moved;
-    }
-
-    /**
-     * Random weights of {@code spec} for benchmarks ({@link RandomParams} rules; the engine's random seed decides
-     * them), held as {@code options} asks (FP8: each Linear weight's bytes are e4m3fn codes of N(0, 1/fan_in) draws
-     * from a small pool per fan_in, repeated; LoRA files are not applied).
-     */
-    public static DitWeights random(NDManager manager, WeightSpec spec, DataType computeType, DitOptions options) {
-        Map<String, NDArray> dense = new LinkedHashMap<>();
-        Map<String, Float8Codes> codes = new LinkedHashMap<>();
-        NDManager host = options.offload() ? manager.newSubManager(Device.cpu()) : null;
-        Map<Long, byte[]> pools = new LinkedHashMap<>();
-        for (Map.Entry<String, long[]> e : spec.shapes().entrySet()) {
-            String key = e.getKey();
-            long[] shape = e.getValue();
-            NDManager target = host != null && isBlockKey(key) ? host : manager;
-            if (options.fp8() && isLinearWeight(key, shape)) {
-                long fanIn = shape[1];
-                byte[] pool = pools.computeIfAbsent(fanIn, DitWeights::codePool);
-                codes.put(key, new Float8Codes(tiled(target, pool, new Shape(shape)), Float8.Format.E4M3FN));
-            } else {
-                NDArray f32 = RandomParams.tensor(target, key, shape);
-                if (computeType == DataType.FLOAT32) {
-                    dense.put(key, f32);
-                } else {
-                    dense.put(key, Copies.asType(f32, computeType));
-                    f32.close();
-                }
-            }
-        }
-        return new DitWeights(dense, codes, computeType, options.offload());
-    }
-
-    private static final int POOL = 1 << 20;
-
-    /** e4m3fn codes of N(0, 1/fanIn) draws (deterministic per fan_in). */
-    private static byte[] codePool(long fanIn) {
-        SplittableRandom r = new SplittableRandom(0x5EED ^ fanIn);
-        float std = (float) (1 / Math.sqrt(fanIn));
-        byte[] out = new byte[POOL];
-        for (int i = 0; i < POOL; i += 2) {
-            double u1 = 1 - r.nextDouble();
-            double u2 = r.nextDouble();
-            double rad = Math.sqrt(-2 * Math.log(u1));
-            out[i] = Float8.encodeE4m3fn((float) (rad * Math.cos(2 * Math.PI * u2)) * std, Float8.Overflow.SATURATE);
-            out[i + 1] = Float8.encodeE4m3fn((float) (rad * Math.sin(2 * Math.PI * u2)) * std, Float8.Overflow.SATURATE);
-        }
-        return out;
-    }
-
-    private static NDArray tiled(NDManager manager, byte[] pool, Shape shape) {
-        long n = shape.size();
-        ByteBuffer buf = ByteBuffer.allocateDirect(Math.toIntExact(n));
-        for (long at = 0; at < n; at += pool.length) {
-            buf.put(pool, 0, (int) Math.min(pool.length, n - at));
-        }
-        buf.rewind();
-        return manager.create(buf, shape, DataType.UINT8);
     }
 
     /** The parameters resident on the device (all of them unless offloaded: then all but the blocks). */

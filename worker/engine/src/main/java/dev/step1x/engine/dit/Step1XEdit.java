@@ -4,10 +4,10 @@ package dev.step1x.engine.dit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.InvalidConfigException;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.connector.Qwen2Connector;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.lora.AdapterSlot;
@@ -200,28 +200,32 @@ public final class Step1XEdit {
      * @param llmEmbedding MLLM hidden states [B, Lt, connector in_channels]
      * @param tVec the connector's timestep [B] (the pipeline passes the same tensor as timesteps)
      * @param mask [B, Lt] 0/1
-     * @param mids if not null, receives intermediate activations under the golden sets' {@code mid.*} names
+     * @param tap shown (request {@link Tap#BATCH}) {@code connector.txt}, {@code connector.y}, {@code img_in},
+     *     {@code time_in}, {@code txt_in}, {@code double_blocks.<i>.img}, {@code double_blocks.<i>.txt},
+     *     {@code single_blocks.<i>.out}, {@code final_layer.in.img}, {@code final_layer.in.vec} (the golden sets'
+     *     {@code mid.*} tensors); {@link Tap#NONE} in production
      * @return velocity for every image token [B, Li, out_channels], float32 whatever the compute type
      */
     public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
-            NDArray mask, Map<String, NDArray> mids) {
-        return forward(img, pe, timesteps, llmEmbedding, tVec, mask, RowAdapters.none(), mids);
+            NDArray mask, Tap tap) {
+        return forward(img, pe, timesteps, llmEmbedding, tVec, mask, RowAdapters.none(), tap);
     }
 
     /**
      * One forward pass with unmerged LoRA adapters on some rows ({@link RowAdapters}: per batch row an adapter and
      * multiplier, or none); the other arguments as {@link #forward(NDArray, EmbedND.Rope, NDArray, NDArray, NDArray,
-     * NDArray, Map)}.
+     * NDArray, Tap)}.
      */
     public NDArray forward(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
-            NDArray mask, RowAdapters rowAdapters, Map<String, NDArray> mids) {
+            NDArray mask, RowAdapters rowAdapters, Tap tap) {
+        Tap.require(tap);
         if (rowAdapters.isNone()) {
-            return compute(img, pe, timesteps, llmEmbedding, tVec, mask, mids);
+            return compute(img, pe, timesteps, llmEmbedding, tVec, mask, tap);
         }
         return Scoped.run(() -> {
             adapters.bind(rowAdapters.bind(img.getManager(), img.getShape().get(0), dataType()));
             try {
-                return compute(img, pe, timesteps, llmEmbedding, tVec, mask, mids);
+                return compute(img, pe, timesteps, llmEmbedding, tVec, mask, tap);
             } finally {
                 adapters.clear();
             }
@@ -229,7 +233,7 @@ public final class Step1XEdit {
     }
 
     private NDArray compute(NDArray img, EmbedND.Rope pe, NDArray timesteps, NDArray llmEmbedding, NDArray tVec,
-            NDArray mask, Map<String, NDArray> mids) {
+            NDArray mask, Tap tap) {
         int chunk = queryChunk(img, llmEmbedding);
         DataType type = dataType();
         return Scoped.run(() -> {
@@ -240,29 +244,29 @@ public final class Step1XEdit {
                     TIMESTEP_EMBEDDING_DIM, MAX_PERIOD), type));
             NDArray vec = timeEmb.add(vectorIn.forward(c.y()));
             NDArray txt = txtIn.forward(c.txt());
-            keep(mids, "mid.connector.txt", c.txt());
-            keep(mids, "mid.connector.y", c.y());
-            keep(mids, "mid.img_in", x);
-            keep(mids, "mid.time_in", timeEmb);
-            keep(mids, "mid.txt_in", txt);
+            tap.tensor("connector.txt", Tap.BATCH, c.txt());
+            tap.tensor("connector.y", Tap.BATCH, c.y());
+            tap.tensor("img_in", Tap.BATCH, x);
+            tap.tensor("time_in", Tap.BATCH, timeEmb);
+            tap.tensor("txt_in", Tap.BATCH, txt);
             for (int i = 0; i < doubleBlocks.length; i++) {
                 NDArray[] out = offloaded == null ? doubleBlocks[i].forward(x, txt, vec, pe, chunk)
                         : visitDouble(i, x, txt, vec, pe, chunk);
                 x = out[0];
                 txt = out[1];
-                keep(mids, "mid.double_blocks." + i + ".img", x);
-                keep(mids, "mid.double_blocks." + i + ".txt", txt);
+                tap.tensor("double_blocks." + i + ".img", Tap.BATCH, x);
+                tap.tensor("double_blocks." + i + ".txt", Tap.BATCH, txt);
             }
             long lt = txt.getShape().get(1);
             NDArray joint = txt.concat(x, 1);
             for (int i = 0; i < singleBlocks.length; i++) {
                 joint = offloaded == null ? singleBlocks[i].forward(joint, vec, pe, chunk)
                         : visitSingle(i, joint, vec, pe, chunk);
-                keep(mids, "mid.single_blocks." + i + ".out", joint);
+                tap.tensor("single_blocks." + i + ".out", Tap.BATCH, joint);
             }
             NDArray imgTokens = joint.get(":, {}:", lt);
-            keep(mids, "mid.final_layer.in.img", imgTokens);
-            keep(mids, "mid.final_layer.in.vec", vec);
+            tap.tensor("final_layer.in.img", Tap.BATCH, imgTokens);
+            tap.tensor("final_layer.in.vec", Tap.BATCH, vec);
             return cast(finalLayer.forward(imgTokens, vec), DataType.FLOAT32);
         });
     }
@@ -316,14 +320,6 @@ public final class Step1XEdit {
     /** Convenience: computes the rotary tables from the ids, then {@link #forward(NDArray, EmbedND.Rope, ...)}. */
     public NDArray forward(NDArray img, NDArray imgIds, NDArray txtIds, NDArray timesteps, NDArray llmEmbedding,
             NDArray tVec, NDArray mask) {
-        return Scoped.run(() -> forward(img, rope(txtIds, imgIds), timesteps, llmEmbedding, tVec, mask, null));
-    }
-
-    /** Debug capture: the array leaves the forward's scope and lives as long as its manager. */
-    private static void keep(Map<String, NDArray> mids, String name, NDArray value) {
-        if (mids != null) {
-            NDScope.unregister(value);
-            mids.put(name, value);
-        }
+        return Scoped.run(() -> forward(img, rope(txtIds, imgIds), timesteps, llmEmbedding, tVec, mask, Tap.NONE));
     }
 }

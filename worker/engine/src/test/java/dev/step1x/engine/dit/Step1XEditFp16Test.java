@@ -6,10 +6,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.RecordingTap;
+import dev.step1x.engine.TestPaths;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Precision;
-import dev.step1x.engine.parity.ParityPaths;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.weights.Checkpoint;
 import dev.step1x.engine.weights.SafetensorsFile;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class Step1XEditFp16Test {
 
     static final EngineRuntime RT = EngineRuntime.startDefault();
-    static final Path SET = ParityPaths.defaultParityDir().resolve("step1x");
+    static final Path SET = TestPaths.parityDir().resolve("step1x");
 
     private static Map<String, NDArray> weights(NDManager m, DataType type) throws Exception {
         Step1XParams p = Step1XParams.fromJson(SET.resolve("dit_config.json"));
@@ -40,14 +41,17 @@ class Step1XEditFp16Test {
                 Qwen2ConnectorConfig.fromJson(SET.resolve("connector_config.json")), ModelVersion.V1_0);
     }
 
-    private static Map<String, NDArray> run(NDManager m, Step1XEdit dit, Map<String, NDArray> mids) throws Exception {
+    /** The forward's intermediates (as the DiT shows them to a tap), {@code pred} and the {@code golden} pred. */
+    private static Map<String, NDArray> run(NDManager m, Step1XEdit dit) throws Exception {
         try (SafetensorsFile f = SafetensorsFile.open(SET.resolve("dit_forward.safetensors"))) {
             EmbedND.Rope pe = dit.rope(f.load(m, "in.txt_ids"), f.load(m, "in.img_ids"));
+            RecordingTap tap = new RecordingTap(m);
             NDArray pred = dit.forward(f.load(m, "in.img"), pe, f.load(m, "in.timesteps"), f.load(m, "in.llm_embedding"),
-                    f.load(m, "in.t_vec"), f.load(m, "in.mask"), mids);
-            mids.put("pred", pred);
-            mids.put("golden", f.load(m, "out.pred"));
-            return mids;
+                    f.load(m, "in.t_vec"), f.load(m, "in.mask"), tap);
+            Map<String, NDArray> out = new HashMap<>(tap.tensors());
+            out.put("pred", pred);
+            out.put("golden", f.load(m, "out.pred"));
+            return out;
         }
     }
 
@@ -56,10 +60,10 @@ class Step1XEditFp16Test {
         try (NDManager m = RT.newManager()) {
             Step1XEdit dit = dit(weights(m, DataType.FLOAT16));
             assertThat(dit.dataType()).isEqualTo(DataType.FLOAT16);
-            Map<String, NDArray> out = run(m, dit, new HashMap<>());
+            Map<String, NDArray> out = run(m, dit);
             // a silent promotion to float32 anywhere on the residual path would show here
-            for (String mid : new String[] {"mid.connector.txt", "mid.img_in", "mid.time_in", "mid.txt_in",
-                    "mid.double_blocks.0.img", "mid.double_blocks.0.txt", "mid.single_blocks.0.out", "mid.final_layer.in.vec"}) {
+            for (String mid : new String[] {"connector.txt", "img_in", "time_in", "txt_in",
+                    "double_blocks.0.img", "double_blocks.0.txt", "single_blocks.0.out", "final_layer.in.vec"}) {
                 assertThat(out.get(mid).getDataType()).as(mid).isEqualTo(DataType.FLOAT16);
             }
             NDArray pred = out.get("pred");
@@ -81,8 +85,8 @@ class Step1XEditFp16Test {
             String bias = "double_blocks.0.img_mlp.2.bias";
             w.put(bias, w.get(bias).add(1e6f)); // add(1e6) in float16 gives +inf bias entries
             assertThat(w.get(bias).isInfinite().any().getBoolean()).isTrue();
-            Map<String, NDArray> out = run(m, dit(w), new HashMap<>());
-            NDArray stream = out.get("mid.double_blocks.0.img");
+            Map<String, NDArray> out = run(m, dit(w));
+            NDArray stream = out.get("double_blocks.0.img");
             assertThat(stream.isInfinite().any().getBoolean()).isFalse();
             assertThat(stream.toType(DataType.FLOAT32, false).max().getFloat()).isEqualTo(Precision.FP16_MAX);
             NDArray pred = out.get("pred");

@@ -21,7 +21,7 @@ class QwenTokenizerTest {
 
     @BeforeAll
     static void load() throws IOException {
-        tokenizer = QwenTokenizer.defaultTestTokenizer();
+        tokenizer = QwenTokenizer.load(TestPaths.qwenTokenizer());
     }
 
     @AfterAll
@@ -54,26 +54,6 @@ class QwenTokenizerTest {
     }
 
     @Test
-    void theSystemPropertyChoosesTheTestTokenizer(@TempDir Path dir) {
-        String old = System.getProperty(QwenTokenizer.TEST_TOKENIZER_PROPERTY);
-        try {
-            System.setProperty(QwenTokenizer.TEST_TOKENIZER_PROPERTY, tokenizer.file().toString());
-            assertThat(QwenTokenizer.defaultTestTokenizerPath()).isEqualTo(tokenizer.file());
-            System.setProperty(QwenTokenizer.TEST_TOKENIZER_PROPERTY, dir.resolve("missing.json").toString());
-            assertThatThrownBy(QwenTokenizer::defaultTestTokenizerPath)
-                    .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("-Dstep1x.qwen.tokenizer")
-                    .hasMessageContaining("Run bin/fetch-qwen-tokenizer");
-        } finally {
-            if (old == null) {
-                System.clearProperty(QwenTokenizer.TEST_TOKENIZER_PROPERTY);
-            } else {
-                System.setProperty(QwenTokenizer.TEST_TOKENIZER_PROPERTY, old);
-            }
-        }
-    }
-
-    @Test
     void specialTokensAreMatchedWholeAndNoneAreAdded() {
         assertThat(tokenizer.encode("<|im_start|>user\nhi<|im_end|>"))
                 .containsExactly(tokenizer.imStartId(), 872, 198, 6023, tokenizer.imEndId());
@@ -101,12 +81,8 @@ class QwenTokenizerTest {
     }
 
     @Test
-    void aMissingTokenizerNamesTheFetchScript(@TempDir Path dir) {
+    void aMissingTokenizerFileIsAClearError(@TempDir Path dir) {
         Path missing = dir.resolve("nope").resolve("tokenizer.json");
-        assertThatThrownBy(() -> QwenTokenizer.requireTestTokenizer(missing, "-Dstep1x.qwen.tokenizer"))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("bin/fetch-qwen-tokenizer")
-                .hasMessageContaining(missing.toString());
         assertThatThrownBy(() -> QwenTokenizer.load(missing))
                 .isInstanceOf(IOException.class).hasMessageContaining("not found");
         // a model directory without tokenizer.json

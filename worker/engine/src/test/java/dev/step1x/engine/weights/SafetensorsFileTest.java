@@ -155,7 +155,7 @@ class SafetensorsFileTest {
 
     @Test
     void readsTheParityWeightFiles() throws IOException {
-        Path step1x = dev.step1x.engine.parity.ParityPaths.defaultParityDir().resolve("step1x");
+        Path step1x = dev.step1x.engine.TestPaths.parityDir().resolve("step1x");
         try (SafetensorsFile f32 = SafetensorsFile.open(step1x.resolve("dit.safetensors"));
                 SafetensorsFile bf16 = SafetensorsFile.open(step1x.resolve("dit_bf16.safetensors"))) {
             assertThat(f32.tensors()).hasSize(121);

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Params;
 import dev.step1x.engine.nn.Scoped;
@@ -19,9 +20,7 @@ import dev.step1x.engine.weights.TensorInfo;
 import dev.step1x.engine.weights.WeightSpec;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -45,22 +44,6 @@ public final class Qwen25VLModel {
 
     /** The LM head: in untied checkpoints, [vocab_size, hidden_size]; unused by an encoder. */
     public static final String LM_HEAD_KEY = "lm_head.weight";
-
-    /**
-     * Intermediates of one forward, the names of the golden case {@code full_forward}.
-     *
-     * @param imageFeatures vision tower output [N, hidden], null without images
-     * @param inputsEmbeds embeddings with the image rows in place [B, L, hidden]
-     * @param positionIds [3, B, L] int64
-     * @param ropeDeltas [B, 1] int64
-     * @param ropeStreams per-stream cos/sin [3, B, L, head_dim]
-     * @param mrope selected cos/sin [B, 1, L, head_dim]
-     * @param layerOutputs residual stream after each decoder layer [B, L, hidden]
-     * @param lastHiddenState after the final norm [B, L, hidden] (= {@code hidden_states[-1]})
-     */
-    public record Trace(NDArray imageFeatures, NDArray inputsEmbeds, NDArray positionIds, NDArray ropeDeltas,
-            Qwen2RotaryEmbedding.Tables ropeStreams, Qwen2RotaryEmbedding.Tables mrope, List<NDArray> layerOutputs,
-            NDArray lastHiddenState) {}
 
     private final Qwen25VLConfig config;
     private final Qwen25VisionTransformer visual;
@@ -216,6 +199,11 @@ public final class Qwen25VLModel {
         });
     }
 
+    /** As {@link #forward(NDArray, NDArray, NDArray, long[][], Tap)} without a tap. */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray pixelValues, long[][] gridThw) {
+        return forward(inputIds, attentionMask, pixelValues, gridThw, Tap.NONE);
+    }
+
     /**
      * One prefill forward.
      *
@@ -223,59 +211,47 @@ public final class Qwen25VLModel {
      * @param attentionMask [B, L] 0/1, or null for all ones
      * @param pixelValues [Σ t·h·w, 1176] float, or null without images
      * @param gridThw (t, h, w) per image, or null without images
+     * @param tap shown (request {@link Tap#BATCH}) the names of the golden case {@code full_forward}:
+     *     {@code vision_output} (the vision tower's output [N, hidden], with images), then what
+     *     {@link #forwardWithImageFeatures(NDArray, NDArray, NDArray, long[][], Tap)} shows
      * @return the last hidden state after the final norm [B, L, hidden] (= {@code hidden_states[-1]})
      */
-    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray pixelValues, long[][] gridThw) {
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, NDArray pixelValues, long[][] gridThw, Tap tap) {
+        Tap.require(tap);
         return Scoped.run(() -> {
             NDArray features = pixelValues == null ? null : encodeImages(pixelValues, gridThw);
-            return forwardWithImageFeatures(inputIds, attentionMask, features, gridThw);
+            if (features != null) {
+                tap.tensor("vision_output", Tap.BATCH, features);
+            }
+            return forwardWithImageFeatures(inputIds, attentionMask, features, gridThw, tap);
         });
     }
 
     /** As {@link #forward}, with the vision tower's output given (e.g. computed once for several prompts). */
     public NDArray forwardWithImageFeatures(NDArray inputIds, NDArray attentionMask, NDArray imageFeatures,
             long[][] gridThw) {
-        return forwardWithImageFeatures(inputIds, attentionMask, imageFeatures, gridThw, null);
+        return forwardWithImageFeatures(inputIds, attentionMask, imageFeatures, gridThw, Tap.NONE);
     }
 
     /**
-     * As {@link #forwardWithImageFeatures(NDArray, NDArray, NDArray, long[][])}; {@code positions}, if not
-     * null, is shown the 3-D position ids and rope deltas the forward uses (valid during the call only).
+     * As {@link #forwardWithImageFeatures(NDArray, NDArray, NDArray, long[][])}, showing {@code tap} (request
+     * {@link Tap#BATCH}) {@code inputs_embeds} (the image rows in place) [B, L, hidden], {@code position_ids}
+     * [3, B, L] and {@code rope_deltas} [B, 1] (int64), then what the text model shows
+     * ({@link Qwen25VLTextModel#forward(NDArray, NDArray, NDArray, Tap)}).
      */
     public NDArray forwardWithImageFeatures(NDArray inputIds, NDArray attentionMask, NDArray imageFeatures,
-            long[][] gridThw, java.util.function.Consumer<RopeIndex.Result> positions) {
+            long[][] gridThw, Tap tap) {
+        Tap.require(tap);
         return Scoped.run(() -> {
             NDArray embeds = inputsEmbeds(inputIds, imageFeatures);
             RopeIndex.Result pos = RopeIndex.getRopeIndex(inputIds, gridThw, attentionMask, config);
-            if (positions != null) {
-                positions.accept(pos);
+            if (tap.active()) {
+                tap.tensor("inputs_embeds", Tap.BATCH, embeds);
+                tap.tensor("position_ids", Tap.BATCH, pos.positionIds());
+                tap.tensor("rope_deltas", Tap.BATCH, pos.ropeDeltas());
             }
-            return model.forward(embeds, pos.positionIds(), attentionMask);
+            return model.forward(embeds, pos.positionIds(), attentionMask, tap);
         });
-    }
-
-    /** As {@link #forward}, returning the intermediates too (for parity checks). */
-    public Trace forwardTrace(NDArray inputIds, NDArray attentionMask, NDArray pixelValues, long[][] gridThw) {
-        NDArray[] a = Scoped.runAll(() -> {
-            List<NDArray> out = new ArrayList<>();
-            NDArray features = pixelValues == null ? null : encodeImages(pixelValues, gridThw);
-            NDArray embeds = inputsEmbeds(inputIds, features);
-            RopeIndex.Result pos = RopeIndex.getRopeIndex(inputIds, gridThw, attentionMask, config);
-            Qwen2RotaryEmbedding.Tables streams = model.rotary().streams(pos.positionIds());
-            Qwen2RotaryEmbedding.Tables mrope = model.rotary().select(streams);
-            Qwen25VLTextModel.Output o = model.forwardAll(embeds, pos.positionIds(), attentionMask);
-            out.add(features == null ? inputIds.getManager().create(new float[0]) : features);
-            out.addAll(List.of(embeds, pos.positionIds(), pos.ropeDeltas(), streams.cos(), streams.sin(),
-                    mrope.cos(), mrope.sin(), o.lastHiddenState()));
-            out.addAll(o.layerOutputs());
-            return out.toArray(new NDArray[0]);
-        });
-        NDArray features = pixelValues == null ? null : a[0];
-        if (features == null) {
-            a[0].close();
-        }
-        return new Trace(features, a[1], a[2], a[3], new Qwen2RotaryEmbedding.Tables(a[4], a[5]),
-                new Qwen2RotaryEmbedding.Tables(a[6], a[7]), List.of(a).subList(9, a.length), a[8]);
     }
 
     private static long[] longs(NDArray a) {

@@ -3,6 +3,7 @@
 // Keys (relative to model): embed_tokens.weight, layers.{i}.*, norm.weight
 package dev.step1x.engine.mllm.qwen25vl;
 
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.nn.Precision;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -27,12 +28,6 @@ import java.util.List;
  * {@link NDScope}, if any.
  */
 public final class Qwen25VLTextModel {
-
-    /**
-     * @param layerOutputs the residual stream after each layer (un-normed), [B, L, hidden] each
-     * @param lastHiddenState after the final norm, [B, L, hidden] (= {@code hidden_states[-1]})
-     */
-    public record Output(List<NDArray> layerOutputs, NDArray lastHiddenState) {}
 
     private final Qwen25VLConfig config;
     private final NDArray embedTokens;
@@ -85,9 +80,9 @@ public final class Qwen25VLTextModel {
         });
     }
 
-    /** Last hidden state (after the final norm) of {@link #forwardAll}. */
+    /** As {@link #forward(NDArray, NDArray, NDArray, Tap)} without a tap. */
     public NDArray forward(NDArray inputsEmbeds, NDArray positionIds, NDArray attentionMask) {
-        return Scoped.run(() -> run(inputsEmbeds, positionIds, attentionMask, false).lastHiddenState());
+        return forward(inputsEmbeds, positionIds, attentionMask, Tap.NONE);
     }
 
     /**
@@ -96,20 +91,17 @@ public final class Qwen25VLTextModel {
      * @param inputsEmbeds [B, L, hidden] (image rows already in place)
      * @param positionIds [3, B, L] ({@link RopeIndex})
      * @param attentionMask [B, L] 0/1, or null for all ones (then only the causal mask applies)
-     * @return every layer's output and the normed last hidden state
+     * @param tap shown (request {@link Tap#BATCH}) {@code text_rope_cos}, {@code text_rope_sin} (the per-stream
+     *     tables [3, B, L, head_dim]), {@code text_mrope_cos}, {@code text_mrope_sin} (the selected tables the
+     *     layers use, [B, 1, L, head_dim]) and {@code layer<i>_out} (the residual stream after layer i, un-normed)
+     * @return the last hidden state after the final norm [B, L, hidden] (= {@code hidden_states[-1]})
      */
-    public Output forwardAll(NDArray inputsEmbeds, NDArray positionIds, NDArray attentionMask) {
-        NDArray[] all = Scoped.runAll(() -> {
-            Output o = run(inputsEmbeds, positionIds, attentionMask, true);
-            List<NDArray> list = new ArrayList<>(o.layerOutputs());
-            list.add(o.lastHiddenState());
-            return list.toArray(new NDArray[0]);
-        });
-        List<NDArray> outs = List.of(all).subList(0, all.length - 1);
-        return new Output(outs, all[all.length - 1]);
+    public NDArray forward(NDArray inputsEmbeds, NDArray positionIds, NDArray attentionMask, Tap tap) {
+        Tap.require(tap);
+        return Scoped.run(() -> run(inputsEmbeds, positionIds, attentionMask, tap));
     }
 
-    private Output run(NDArray inputsEmbeds, NDArray positionIds, NDArray attentionMask, boolean keepLayers) {
+    private NDArray run(NDArray inputsEmbeds, NDArray positionIds, NDArray attentionMask, Tap tap) {
         Shape s = inputsEmbeds.getShape();
         if (s.dimension() != 3 || s.get(2) != config.hiddenSize()) {
             throw new IllegalArgumentException("inputs_embeds must be [B, L, " + config.hiddenSize() + "], got " + s);
@@ -120,24 +112,30 @@ public final class Qwen25VLTextModel {
             throw new IllegalArgumentException("position_ids must be [3, " + b + ", " + l + "], got "
                     + positionIds.getShape());
         }
-        Qwen2RotaryEmbedding.Tables rope = rotary.forward(positionIds);
+        Qwen2RotaryEmbedding.Tables rope;
+        if (tap.active()) {
+            Qwen2RotaryEmbedding.Tables streams = rotary.streams(positionIds);
+            rope = rotary.select(streams);
+            tap.tensor("text_rope_cos", Tap.BATCH, streams.cos());
+            tap.tensor("text_rope_sin", Tap.BATCH, streams.sin());
+            tap.tensor("text_mrope_cos", Tap.BATCH, rope.cos());
+            tap.tensor("text_mrope_sin", Tap.BATCH, rope.sin());
+        } else {
+            rope = rotary.forward(positionIds);
+        }
         NDArray mask = causalMask(inputsEmbeds.getManager(), b, l, attentionMask, inputsEmbeds.getDataType());
         int chunk = maxScoreBytes <= 0 ? 0
                 : Attention.queryChunkFor(b, config.numAttentionHeads(), l, maxScoreBytes);
-        List<NDArray> outs = new ArrayList<>();
         NDArray h = inputsEmbeds;
-        for (Qwen25VLDecoderLayer layer : layers) {
-            NDArray next = layer.forward(h, rope, mask, chunk);
-            if (!keepLayers && h != inputsEmbeds) {
+        for (int i = 0; i < layers.size(); i++) {
+            NDArray next = layers.get(i).forward(h, rope, mask, chunk);
+            if (h != inputsEmbeds) {
                 h.close();
             }
             h = next;
-            if (keepLayers) {
-                outs.add(h);
-            }
+            tap.tensor("layer" + i + "_out", Tap.BATCH, h);
         }
-        NDArray last = norm.forward(h);
-        return new Output(outs, last);
+        return norm.forward(h);
     }
 
     /**

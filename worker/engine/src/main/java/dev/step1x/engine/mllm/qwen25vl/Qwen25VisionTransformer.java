@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.step1x.engine.Tap;
 import dev.step1x.engine.nn.LoadedParams;
 import dev.step1x.engine.nn.Params;
 import dev.step1x.engine.nn.Scoped;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -108,35 +108,22 @@ public final class Qwen25VisionTransformer {
      *     per image, images in order; all intermediates are freed
      */
     public NDArray forward(NDArray pixelValues, long[][] gridThw) {
-        return Scoped.run(() -> compute(pixelValues, gridThw, null));
+        return forward(pixelValues, gridThw, Tap.NONE);
     }
 
     /**
-     * As {@link #forward(NDArray, long[][])}, also putting the intermediates into {@code mids} under the
-     * names of the golden case {@code vision_forward}: {@code patch_embed}, {@code rot_pos_ids},
+     * As {@link #forward(NDArray, long[][])}, showing {@code tap} (request {@link Tap#BATCH}) the intermediates
+     * under the names of the golden case {@code vision_forward}: {@code patch_embed}, {@code rot_pos_ids},
      * {@code rotary_pos_emb}, {@code window_index}, {@code cu_window_seqlens_raw}, {@code cu_window_seqlens},
-     * {@code cu_seqlens}, {@code hidden_window_order}, {@code rope_cos}, {@code rope_sin},
-     * {@code block{j}_out}, {@code merger_out_window_order}, {@code output} (the returned array). Every
-     * other intermediate is freed; the recorded ones belong to the caller's scope.
+     * {@code cu_seqlens}, {@code hidden_window_order}, {@code rope_cos}, {@code rope_sin}, {@code block<j>_out},
+     * {@code merger_out_window_order} (the case's {@code output} is the returned array).
      */
-    public NDArray forward(NDArray pixelValues, long[][] gridThw, Map<String, NDArray> mids) {
-        if (mids == null) {
-            return forward(pixelValues, gridThw);
-        }
-        Map<String, NDArray> local = new LinkedHashMap<>();
-        NDArray[] kept = Scoped.runAll(() -> {
-            NDArray out = compute(pixelValues, gridThw, local);
-            NDArray[] all = local.values().toArray(new NDArray[local.size() + 1]);
-            all[local.size()] = out;
-            return all;
-        });
-        NDArray out = kept[kept.length - 1];
-        mids.putAll(local);
-        mids.put("output", out);
-        return out;
+    public NDArray forward(NDArray pixelValues, long[][] gridThw, Tap tap) {
+        Tap.require(tap);
+        return Scoped.run(() -> compute(pixelValues, gridThw, tap));
     }
 
-    private NDArray compute(NDArray pixelValues, long[][] gridThw, Map<String, NDArray> mids) {
+    private NDArray compute(NDArray pixelValues, long[][] gridThw, Tap tap) {
         NDManager m = pixelValues.getManager();
         VisionWindowIndex wi = VisionWindowIndex.of(gridThw, cfg);
         long n = wi.numPatches();
@@ -154,17 +141,17 @@ public final class Qwen25VisionTransformer {
 
         NDArray hw = toWindowOrder(h, windowIndex, unit);
         NDArray[] cs = Qwen25VisionRotaryEmbedding.cosSin(toWindowOrder(angles, windowIndex, unit));
-        if (mids != null) {
-            mids.put("patch_embed", h);
-            mids.put("rot_pos_ids", pos);
-            mids.put("rotary_pos_emb", angles);
-            mids.put("window_index", windowIndex);
-            mids.put("cu_window_seqlens_raw", m.create(wi.cuWindowSeqlensRaw()));
-            mids.put("cu_window_seqlens", m.create(wi.cuWindowSeqlens()));
-            mids.put("cu_seqlens", m.create(wi.cuSeqlens()));
-            mids.put("hidden_window_order", hw);
-            mids.put("rope_cos", cs[0]);
-            mids.put("rope_sin", cs[1]);
+        if (tap.active()) {
+            tap.tensor("patch_embed", Tap.BATCH, h);
+            tap.tensor("rot_pos_ids", Tap.BATCH, pos);
+            tap.tensor("rotary_pos_emb", Tap.BATCH, angles);
+            tap.tensor("window_index", Tap.BATCH, windowIndex);
+            tap.tensor("cu_window_seqlens_raw", Tap.BATCH, m.create(wi.cuWindowSeqlensRaw()));
+            tap.tensor("cu_window_seqlens", Tap.BATCH, m.create(wi.cuWindowSeqlens()));
+            tap.tensor("cu_seqlens", Tap.BATCH, m.create(wi.cuSeqlens()));
+            tap.tensor("hidden_window_order", Tap.BATCH, hw);
+            tap.tensor("rope_cos", Tap.BATCH, cs[0]);
+            tap.tensor("rope_sin", Tap.BATCH, cs[1]);
         }
         NDArray cos = cs[0].reshape(n, 1, headDim);
         NDArray sin = cs[1].reshape(n, 1, headDim);
@@ -174,14 +161,10 @@ public final class Qwen25VisionTransformer {
         NDArray x = hw;
         for (int j = 0; j < blocks.size(); j++) {
             x = blocks.get(j).forward(x, cos, sin, fullAttention.contains(j) ? fullRuns : windowRuns);
-            if (mids != null) {
-                mids.put("block" + j + "_out", x);
-            }
+            tap.tensor("block" + j + "_out", Tap.BATCH, x);
         }
         NDArray merged = merger.forward(x);
-        if (mids != null) {
-            mids.put("merger_out_window_order", merged);
-        }
+        tap.tensor("merger_out_window_order", Tap.BATCH, merged);
         return merged.get(m.create(wi.inverse()));
     }
 

@@ -115,7 +115,7 @@ class RopeIndexTest {
             for (String name : List.of("full_forward", "full_forward_bang", "full_forward_step1x")) {
                 try (SafetensorsFile f = SafetensorsFile.open(TestPaths.qwen25vl("cases/" + name + ".safetensors"))) {
                     NDArray ids = f.load(m, "input_ids");
-                    long[][] grid = FullForwardParity.grid(f.load(m, "image_grid_thw"));
+                    long[][] grid = grid(f.load(m, "image_grid_thw"));
                     RopeIndex.Result plain = RopeIndex.getRopeIndex(ids, grid, null, config);
                     assertThat(plain.positionIds().getDataType()).isEqualTo(DataType.INT64);
                     assertThat(plain.positionIds().contentEquals(f.load(m, "position_ids"))).as(name).isTrue();
@@ -144,5 +144,15 @@ class RopeIndexTest {
             }
         }
         return out.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** An integer [n, 3] array as (t, h, w) rows. */
+    private static long[][] grid(NDArray gridThw) {
+        long[] flat = gridThw.toType(DataType.INT64, false).toLongArray();
+        long[][] rows = new long[flat.length / 3][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new long[] {flat[3 * i], flat[3 * i + 1], flat[3 * i + 2]};
+        }
+        return rows;
     }
 }

@@ -1,0 +1,196 @@
+package dev.step1x.engine.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.image.ImageFiles;
+import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.tokenizer.TestTokenizer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole edit on the demo model: batched equals alone, shapes, determinism, bucket checks. */
+class Step1XEditPipelineTest {
+
+    @TempDir
+    static Path tmp;
+    static Step1XEditPipeline engine;
+
+    @BeforeAll
+    static void open() throws Exception {
+        Path dir = tmp.resolve("demo");
+        DemoModel.write(EngineRuntime.startDefault(), dir, TestTokenizer.path());
+        engine = Step1XEditPipeline.open(dir, EngineRuntime.Options.defaults());
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    static RgbImage picture(int w, int h, int salt) {
+        byte[] d = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int i = (y * w + x) * 3;
+                d[i] = (byte) (x * 255 / w + salt);
+                d[i + 1] = (byte) (y * 255 / h);
+                d[i + 2] = (byte) (((x / 8 + y / 8) % 2) * 200 + salt);
+            }
+        }
+        return new RgbImage(w, h, d);
+    }
+
+    static EditInput input(RgbImage img, String instruction, float guidance, long seed, ModelVersion v) {
+        return new EditInput(img, instruction, "", 64, 3, guidance, seed, v, null);
+    }
+
+    private static float maxDiff(RgbImage a, RgbImage b) {
+        int max = 0;
+        for (int i = 0; i < a.data().length; i++) {
+            max = Math.max(max, Math.abs((a.data()[i] & 0xff) - (b.data()[i] & 0xff)));
+        }
+        return max;
+    }
+
+    @Test
+    void batchedOutputsEqualEachRequestAlone() {
+        for (ModelVersion v : ModelVersion.values()) {
+            // three requests of one bucket: 100x150 and 102x148 both resize to the same 48x64 at level 64
+            List<EditInput> inputs = List.of(
+                    input(picture(100, 150, 0), "Make the sky purple and add a full moon.", 6f, 1, v),
+                    input(picture(102, 148, 40), "把背景换成海边日落", 2.5f, 7, v),
+                    input(picture(100, 150, 90), "Change the sign to say \"HELLO\"", 9f, -3, v));
+            assertThat(inputs.stream().map(EditInput::bucket).distinct()).hasSize(1);
+            List<EditOutput> batch = engine.edit(inputs);
+            assertThat(batch).hasSize(3);
+            for (int i = 0; i < 3; i++) {
+                EditOutput alone = engine.edit(List.of(inputs.get(i))).get(0);
+                EditOutput together = batch.get(i);
+                assertThat(together.batchRows()).isEqualTo(3);
+                assertThat(together.image().width()).isEqualTo(inputs.get(i).image().width());
+                assertThat(together.image().height()).isEqualTo(inputs.get(i).image().height());
+                // uint8 after truncation: float differences ~1e-6 can move a value across an integer by one
+                assertThat(maxDiff(together.image(), alone.image())).as(v + " request " + i).isLessThanOrEqualTo(1);
+            }
+            // before the uint8 truncation the decoded images agree to 1e-5
+            float[] batched = engine.generate(inputs, inputs.get(0).bucket(), new Step1XEditPipeline.StageClock(EditProgress.NONE));
+            int per = batched.length / 3;
+            for (int i = 0; i < 3; i++) {
+                float[] alone = engine.generate(List.of(inputs.get(i)), inputs.get(i).bucket(),
+                        new Step1XEditPipeline.StageClock(EditProgress.NONE));
+                for (int k = 0; k < per; k++) {
+                    assertThat(batched[i * per + k]).as(v + " request " + i + " value " + k)
+                            .isCloseTo(alone[k], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
+            // pairs of the same request also agree
+            List<EditOutput> two = engine.edit(inputs.subList(0, 2));
+            assertThat(maxDiff(two.get(1).image(), batch.get(1).image())).isLessThanOrEqualTo(1);
+        }
+    }
+
+    /** Qwen offloaded to host memory encodes exactly as resident; float16 compute stays close to float32. */
+    @Test
+    void qwenOffloadIsExactAndFloat16IsCloseToFloat32() throws Exception {
+        Path dir = tmp.resolve("demo");
+        List<EditInput> batch = List.of(input(picture(64, 64, 5), "make it blue", 6f, 21, ModelVersion.V1_1),
+                input(picture(64, 64, 9), "把天空变成红色", 4f, 22, ModelVersion.V1_1));
+        List<EditOutput> resident = engine.edit(batch);
+        try (Step1XEditPipeline offloaded = Step1XEditPipeline.open(dir,
+                EngineRuntime.Options.defaults().withQwenOffload(true))) {
+            assertThat(offloaded.describe()).contains("Qwen offloaded");
+            List<EditOutput> out = offloaded.edit(batch);
+            List<EditOutput> again = offloaded.edit(batch); // the visiting weights were freed and come back
+            for (int i = 0; i < batch.size(); i++) {
+                assertThat(out.get(i).image()).isEqualTo(resident.get(i).image());
+                assertThat(again.get(i).image()).isEqualTo(resident.get(i).image());
+            }
+        }
+        try (Step1XEditPipeline half = Step1XEditPipeline.open(dir, EngineRuntime.Options.defaults().withDtype("fp16"))) {
+            assertThat(half.describe()).contains("compute fp16").contains("VAE float32");
+            List<EditOutput> out = half.edit(batch);
+            for (int i = 0; i < batch.size(); i++) {
+                float max = maxDiff(out.get(i).image(), resident.get(i).image());
+                System.out.println("fp16 vs fp32 request " + i + ": max |diff| " + max + " of 255");
+                assertThat(max).isGreaterThan(0).isLessThanOrEqualTo(8);
+            }
+        }
+    }
+
+    @Test
+    void seedAndGuidanceChangeTheOutputAndTheSameRequestRepeats() {
+        RgbImage img = picture(64, 64, 3);
+        EditOutput a = engine.edit(List.of(input(img, "add a hat", 6f, 11, ModelVersion.V1_1))).get(0);
+        EditOutput again = engine.edit(List.of(input(img, "add a hat", 6f, 11, ModelVersion.V1_1))).get(0);
+        EditOutput otherSeed = engine.edit(List.of(input(img, "add a hat", 6f, 12, ModelVersion.V1_1))).get(0);
+        assertThat(again.image()).isEqualTo(a.image());
+        assertThat(maxDiff(otherSeed.image(), a.image())).isGreaterThan(1);
+        assertThat(a.stageMillis()).containsKeys("resize", "vaeEncode", "mllm", "denoise", "vaeDecode", "encode", "total");
+    }
+
+    @Test
+    void encodesPngOfTheInputSize() throws Exception {
+        RgbImage img = picture(90, 60, 5);
+        EditOutput out = engine.edit(List.of(new EditInput(img, "blue", "", 64, 2, 6f, 1, ModelVersion.V1_0,
+                ImageEncoding.PNG))).get(0);
+        assertThat(out.contentType()).isEqualTo("image/png");
+        assertThat(ImageFiles.probe(out.encoded())).isEqualTo(new ImageFiles.Probe(ImageFiles.Format.PNG, 90, 60));
+        assertThat(ImageFiles.decode(out.encoded(), 1_000_000)).isEqualTo(out.image());
+    }
+
+    @Test
+    void aBatchMustShareOneBucket() {
+        assertThatThrownBy(() -> engine.edit(List.of(input(picture(64, 64, 0), "a", 6f, 1, ModelVersion.V1_1),
+                input(picture(128, 64, 0), "b", 6f, 1, ModelVersion.V1_1))))
+                .hasMessageContaining("one batch holds one bucket");
+    }
+
+    @Test
+    void aspectSnappingSharesBucketsAndIsOffByDefault() {
+        EditInput a = new EditInput(picture(1000, 730, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
+        EditInput b = new EditInput(picture(1024, 768, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
+        assertThat(engine.bucketOf(a)).isEqualTo(a.bucket());
+        assertThat(a.bucket()).isNotEqualTo(b.bucket());
+        try {
+            engine.setAspectSnapping(true);
+            assertThat(engine.bucketOf(a)).isEqualTo(engine.bucketOf(b));
+            EditInput portrait = input(picture(100, 150, 0), "x", 6f, 1, ModelVersion.V1_1);
+            assertThat(engine.bucketOf(portrait).height()).isGreaterThan(engine.bucketOf(portrait).width());
+        } finally {
+            engine.setAspectSnapping(false);
+        }
+    }
+
+    /** How much snapping changes the demo model's outputs (printed for the closing note; sizes are unchanged). */
+    @Test
+    void aspectSnappingChangesOutputsOnlyThroughTheStretch() {
+        RgbImage[] pictures = {picture(100, 150, 0), picture(150, 100, 20), picture(110, 100, 40)};
+        for (RgbImage p : pictures) {
+            EditInput in = input(p, "add a hat", 6f, 5, ModelVersion.V1_1);
+            RgbImage exact = engine.edit(List.of(in)).get(0).image();
+            RgbImage snapped;
+            try {
+                engine.setAspectSnapping(true);
+                snapped = engine.edit(List.of(in)).get(0).image();
+            } finally {
+                engine.setAspectSnapping(false);
+            }
+            assertThat(snapped.width()).isEqualTo(p.width());
+            assertThat(snapped.height()).isEqualTo(p.height());
+            long sum = 0;
+            for (int i = 0; i < exact.data().length; i++) {
+                sum += Math.abs((exact.data()[i] & 0xff) - (snapped.data()[i] & 0xff));
+            }
+            System.out.printf("aspect snapping %dx%d: bucket %s -> %s, mean |diff| %.2f, max %d (uint8)%n", p.width(),
+                    p.height(), in.bucket(), AspectSnap.snap(p.width(), p.height(), 64), (double) sum / exact.data().length,
+                    (int) maxDiff(exact, snapped));
+        }
+    }
+}
