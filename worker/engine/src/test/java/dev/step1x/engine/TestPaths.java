@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * repository's {@code worker/engine/parity}) and the Qwen tokenizer they were encoded with
  * ({@code -Dstep1x.qwen.tokenizer}, else {@code STEP1X_QWEN_TOKENIZER}, else where {@code bin/fetch-qwen-tokenizer}
  * installs it). A missing file fails the test, naming what to set or run. The same rules as engine-tools'
- * {@code ParityPaths} and {@code TestTokenizer}, which the engine cannot depend on.
+ * {@code ParityPaths} and {@code TestTokenizer}, which the engine cannot depend on (engine-tools depends on it).
  */
 public final class TestPaths {
 

@@ -68,12 +68,13 @@ public final class QwenMllmEncoder implements MllmEncoder {
     public static QwenMllmEncoder load(EngineRuntime runtime, NDManager manager, Path tokenizerJson, Path qwenDir,
             Qwen25VLConfig config) throws IOException {
         DataType type = runtime.precision().dataType();
-        return create(runtime, manager, tokenizerJson, config, m -> Qwen25VLModel.loadTensors(m, qwenDir, config, type));
+        return create(runtime, manager, tokenizerJson, config,
+                m -> Qwen25VLModel.loadTensors(m, qwenDir, config, type));
     }
 
     /** As {@link #load}, with the weights from {@code weights} (checkpoint files or random tensors). */
-    public static QwenMllmEncoder create(EngineRuntime runtime, NDManager manager, Path tokenizerJson, Qwen25VLConfig config,
-            Weights weights) throws IOException {
+    public static QwenMllmEncoder create(EngineRuntime runtime, NDManager manager, Path tokenizerJson,
+            Qwen25VLConfig config, Weights weights) throws IOException {
         QwenTokenizer tokenizer = QwenTokenizer.load(tokenizerJson);
         try {
             tokenizer.checkAgainst(config);
