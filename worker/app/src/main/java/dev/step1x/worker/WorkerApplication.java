@@ -1,6 +1,5 @@
 package dev.step1x.worker;
 
-import dev.step1x.worker.config.WorkerProperties;
 import dev.step1x.worker.spot.SpotInterruptionWatcher;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -33,9 +32,7 @@ public class WorkerApplication {
 
     /** A spot interruption notice drains exactly like SIGTERM (the notice comes about two minutes ahead). */
     static void watchSpotInterruptions(ConfigurableApplicationContext context) {
-        WorkerProperties.SpotWatcher w = context.getBean(WorkerProperties.class).getLifecycle().getSpotWatcher();
-        SpotInterruptionWatcher.Settings settings = SpotInterruptionWatcher.Settings.defaults().withEnabled(w.isEnabled())
-                .withBaseUrl(w.getBaseUrl()).withInterval(w.getInterval()).withRequestTimeout(w.getRequestTimeout());
+        SpotInterruptionWatcher.Settings settings = context.getBean(SpotInterruptionWatcher.Settings.class);
         SpotInterruptionWatcher watcher = new SpotInterruptionWatcher(settings, () -> drainAndExit(context));
         if (watcher.start()) {
             context.addApplicationListener((org.springframework.context.event.ContextClosedEvent e) -> watcher.close());

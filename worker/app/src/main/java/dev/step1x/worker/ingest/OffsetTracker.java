@@ -1,5 +1,6 @@
 package dev.step1x.worker.ingest;
 
+import dev.step1x.worker.pipeline.Completion;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
@@ -77,8 +78,8 @@ public final class OffsetTracker<A> {
         final TreeMap<Long, Ticket> pending = new TreeMap<>();
     }
 
-    /** One record's claim on its partition's commit position. */
-    public final class Ticket {
+    /** One record's claim on its partition's commit position; the pipeline reports on it as a {@link Completion}. */
+    public final class Ticket implements Completion {
         private final TopicPartition partition;
         private final long offset;
         private final Track track;
@@ -112,6 +113,7 @@ public final class OffsetTracker<A> {
         }
 
         /** The record's outcome is durable; acknowledges the contiguous prefix it may close. Idempotent. */
+        @Override
         public void complete() {
             if (!done.compareAndSet(false, true)) {
                 return;
@@ -141,6 +143,7 @@ public final class OffsetTracker<A> {
          * Gives the record up without acknowledging it (shutdown): it stays uncommitted and is redelivered.
          * Later offsets of the partition are then not committed either.
          */
+        @Override
         public void abandon() {
             if (done.compareAndSet(false, true)) {
                 inFlight.decrementAndGet();

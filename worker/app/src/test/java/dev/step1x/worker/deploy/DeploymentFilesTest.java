@@ -118,7 +118,7 @@ class DeploymentFilesTest {
         assertThat(bound.getEngine().getModelDir()).isEqualTo(map(values(), "model").get("mountPath"))
                 .isEqualTo("/models");
         assertThat(bound.getEngine().getQwenDir()).as("unset by default: Qwen inside the model directory").isNull();
-        assertThat(dev.step1x.worker.engine.EngineFactory.simulatedRequested(bound.getEngine())).isFalse();
+        assertThat(dev.step1x.worker.engine.EngineFactory.simulatedRequested(bound.getEngine().toSettings())).isFalse();
         assertThat(bound.getEngine().getDevice()).isEqualTo("gpu");
         assertThat(bound.getEngine().getModelVersions()).containsExactly("v1.1");
         assertThat(bound.getBatching().getMaxBatchRows()).isEqualTo(Integer.parseInt(worker.get("worker.batching.max-batch-rows")));

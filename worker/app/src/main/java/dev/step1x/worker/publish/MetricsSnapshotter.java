@@ -1,15 +1,14 @@
-package dev.step1x.worker.metrics;
+package dev.step1x.worker.publish;
 
 import dev.step1x.contracts.ContractValidator;
 import dev.step1x.contracts.ModelVersion;
 import dev.step1x.contracts.ValidationResult;
 import dev.step1x.contracts.WorkerMetrics;
 import dev.step1x.engine.pipeline.BucketKey;
-import dev.step1x.worker.batching.BucketKeys;
-import dev.step1x.worker.config.WorkerProperties;
-import dev.step1x.worker.engine.SimulatedEditEngine;
-import dev.step1x.worker.pipeline.EditPipeline;
-import dev.step1x.worker.publish.ResultSink;
+import dev.step1x.engine.runtime.ProcessMemory;
+import dev.step1x.worker.batching.Batcher;
+import dev.step1x.worker.engine.WorkerIdentity;
+import dev.step1x.worker.metrics.WorkerStats;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,17 +20,20 @@ public final class MetricsSnapshotter implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(MetricsSnapshotter.class);
 
-    private final WorkerProperties props;
+    private final WorkerIdentity identity;
+    private final ModelVersion version;
     private final WorkerStats stats;
-    private final EditPipeline pipeline;
+    private final Batcher<?> batcher;
     private final ResultSink sink;
     private final Clock clock;
 
-    public MetricsSnapshotter(WorkerProperties props, WorkerStats stats, EditPipeline pipeline, ResultSink sink,
-            Clock clock) {
-        this.props = props;
+    /** @param version the model version the snapshot names (the newest this worker serves) */
+    public MetricsSnapshotter(WorkerIdentity identity, ModelVersion version, WorkerStats stats, Batcher<?> batcher,
+            ResultSink sink, Clock clock) {
+        this.identity = identity;
+        this.version = version;
         this.stats = stats;
-        this.pipeline = pipeline;
+        this.batcher = batcher;
         this.sink = sink;
         this.clock = clock;
     }
@@ -56,7 +58,7 @@ public final class MetricsSnapshotter implements Runnable {
         double seconds = Math.max(1e-3, (w.endNanos() - w.startNanos()) / 1e9);
         Map<String, Long> buckets = new LinkedHashMap<>();
         long depth = 0;
-        for (Map.Entry<BucketKey, Integer> e : pipeline.batcher().depthByBucket().entrySet()) {
+        for (Map.Entry<BucketKey, Integer> e : batcher.depthByBucket().entrySet()) {
             if (e.getValue() > 0 && buckets.size() < 256) {
                 buckets.put(e.getKey().toString(), (long) e.getValue());
             }
@@ -65,13 +67,11 @@ public final class MetricsSnapshotter implements Runnable {
         WorkerMetrics.Latency latency = w.latenciesMs().isEmpty() ? null : new WorkerMetrics.Latency(
                 WorkerStats.quantile(w.latenciesMs(), 0.50), WorkerStats.quantile(w.latenciesMs(), 0.90),
                 WorkerStats.quantile(w.latenciesMs(), 0.99), w.latenciesMs().get(w.latenciesMs().size() - 1));
-        long rss = SimulatedEditEngine.residentBytes();
+        long rss = ProcessMemory.residentBytes();
         double duty = Math.min(1.0, Math.max(0.0, w.busyNanos() / (seconds * 1e9)));
-        EditPipeline.WorkerIdentity id = pipeline.identity();
-        String version = props.getEngine().getModelVersions().isEmpty() ? "v1.1"
-                : props.getEngine().getModelVersions().get(props.getEngine().getModelVersions().size() - 1);
+        WorkerIdentity id = identity;
         return new WorkerMetrics(WorkerMetrics.SCHEMA_VERSION, id.id(), clock.instant(), round(seconds),
-                ModelVersion.fromWire(version), id.engineVersion(),
+                version, id.engineVersion(),
                 new WorkerMetrics.Counters(new WorkerMetrics.RequestCounts(w.succeeded(), w.failed(), w.rejected(),
                         w.expired()), w.batches(), w.deadLettered()),
                 new WorkerMetrics.Device(id.device(), rss > 0 ? rss : null, null, round(duty)),
