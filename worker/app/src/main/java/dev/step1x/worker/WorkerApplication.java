@@ -1,6 +1,7 @@
 package dev.step1x.worker;
 
 import dev.step1x.worker.spot.SpotInterruptionWatcher;
+import dev.step1x.worker.spot.SpotWatcherSettings;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -32,7 +33,7 @@ public class WorkerApplication {
 
     /** A spot interruption notice drains exactly like SIGTERM (the notice comes about two minutes ahead). */
     static void watchSpotInterruptions(ConfigurableApplicationContext context) {
-        SpotInterruptionWatcher.Settings settings = context.getBean(SpotInterruptionWatcher.Settings.class);
+        SpotWatcherSettings settings = context.getBean(SpotWatcherSettings.class);
         SpotInterruptionWatcher watcher = new SpotInterruptionWatcher(settings, () -> drainAndExit(context));
         if (watcher.start()) {
             context.addApplicationListener((org.springframework.context.event.ContextClosedEvent e) -> watcher.close());

@@ -23,7 +23,7 @@ import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.publish.MetricsSnapshotter;
 import dev.step1x.worker.publish.ResultSink;
 import dev.step1x.worker.publish.Threads;
-import dev.step1x.worker.spot.SpotInterruptionWatcher;
+import dev.step1x.worker.spot.SpotWatcherSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -104,7 +104,7 @@ public class LifecycleConfiguration {
 
     /** Watching for a spot interruption notice, which drains like SIGTERM (started by the application's main). */
     @Bean
-    SpotInterruptionWatcher.Settings spotWatcherSettings(WorkerProperties props) {
+    SpotWatcherSettings spotWatcherSettings(WorkerProperties props) {
         return props.getLifecycle().getSpotWatcher().toSettings();
     }
 

@@ -1,6 +1,6 @@
 package dev.step1x.worker.config;
 
-import dev.step1x.worker.spot.SpotInterruptionWatcher;
+import dev.step1x.worker.spot.SpotWatcherSettings;
 import java.net.URI;
 import java.time.Duration;
 
@@ -40,8 +40,8 @@ public class LifecycleProperties {
         public Duration getRequestTimeout() { return requestTimeout; }
         public void setRequestTimeout(Duration requestTimeout) { this.requestTimeout = requestTimeout; }
 
-        SpotInterruptionWatcher.Settings toSettings() {
-            return SpotInterruptionWatcher.Settings.defaults().withEnabled(enabled).withBaseUrl(baseUrl)
+        SpotWatcherSettings toSettings() {
+            return SpotWatcherSettings.defaults().withEnabled(enabled).withBaseUrl(baseUrl)
                     .withInterval(interval).withRequestTimeout(requestTimeout);
         }
     }

@@ -1,4 +1,4 @@
-package dev.step1x.worker.tools;
+package dev.step1x.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 
 /**
@@ -36,7 +35,7 @@ class SubmitSecureKafkaIT {
     @TempDir
     static Path brokerDir;
     static SecureKafkaBroker broker;
-    static ConfigurableApplicationContext worker;
+    static WorkerProcess worker;
 
     @BeforeAll
     static void start() {
@@ -72,7 +71,7 @@ class SubmitSecureKafkaIT {
                 "logging.level.org.springframework.kafka=WARN",
                 "logging.level.org.springframework.cloud.stream=WARN"));
         args.addAll(ItEnvironment.s3proxy().workerProperties());
-        worker = ItEnvironment.startWorker(args);
+        worker = WorkerProcess.start("secure-it", args);
     }
 
     @AfterAll

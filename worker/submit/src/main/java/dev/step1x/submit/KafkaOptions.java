@@ -1,4 +1,4 @@
-package dev.step1x.worker.tools;
+package dev.step1x.submit;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package dev.step1x.worker.tools;
+package dev.step1x.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

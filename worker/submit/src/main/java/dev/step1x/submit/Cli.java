@@ -1,4 +1,4 @@
-package dev.step1x.worker.tools;
+package dev.step1x.submit;
 
 import java.io.PrintWriter;
 import picocli.CommandLine;

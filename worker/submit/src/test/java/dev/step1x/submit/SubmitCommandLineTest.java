@@ -1,4 +1,4 @@
-package dev.step1x.worker.tools;
+package dev.step1x.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -245,10 +245,10 @@ class SubmitCommandLineTest {
 
     @Test
     void contentTypeFromTheLeadingBytes() {
-        assertThat(Submit.contentType(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10})).isEqualTo("image/png");
-        assertThat(Submit.contentType(new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0})).isEqualTo("image/jpeg");
-        assertThat(Submit.contentType("RIFF\0\0\0\0WEBPVP8 ".getBytes(StandardCharsets.ISO_8859_1)))
+        assertThat(Transfers.contentType(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10})).isEqualTo("image/png");
+        assertThat(Transfers.contentType(new byte[] {(byte) 0xff, (byte) 0xd8, (byte) 0xff, 0})).isEqualTo("image/jpeg");
+        assertThat(Transfers.contentType("RIFF\0\0\0\0WEBPVP8 ".getBytes(StandardCharsets.ISO_8859_1)))
                 .isEqualTo("image/webp");
-        assertThat(Submit.contentType(new byte[] {'G', 'I', 'F'})).isEqualTo("application/octet-stream");
+        assertThat(Transfers.contentType(new byte[] {'G', 'I', 'F'})).isEqualTo("application/octet-stream");
     }
 }

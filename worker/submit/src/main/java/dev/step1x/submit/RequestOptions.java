@@ -1,4 +1,4 @@
-package dev.step1x.worker.tools;
+package dev.step1x.submit;
 
 import dev.step1x.contracts.EditParams;
 import dev.step1x.contracts.EditRequest;

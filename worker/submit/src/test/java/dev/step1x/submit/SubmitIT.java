@@ -1,4 +1,4 @@
-package dev.step1x.worker.tools;
+package dev.step1x.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,19 +24,18 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.context.ConfigurableApplicationContext;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 
 /**
  * {@code bin/step1x-submit} against the real servers (KRaft broker, S3Proxy) and a real worker with the
- * simulated engine: upload + submit + wait + download, results that are not SUCCEEDED, and a request nobody
+ * simulated engine (in its own JVM): upload + submit + wait + download, results that are not SUCCEEDED, and a request nobody
  * answers.
  */
 class SubmitIT {
 
     static Topics topics;
     static Topics idle;
-    static ConfigurableApplicationContext worker;
+    static WorkerProcess worker;
     static Collector results;
 
     @BeforeAll
@@ -44,7 +43,7 @@ class SubmitIT {
         ItEnvironment.start();
         topics = Topics.of("submit-it", 2);
         idle = Topics.of("submit-it-idle", 1); // no worker reads it
-        worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
+        worker = WorkerProcess.start("submit-it", ItEnvironment.workerArgs(topics,
                 "worker.id=submit-it-1",
                 "worker.engine.mode=simulated",
                 "worker.engine.model-versions=v1.1",
@@ -116,7 +115,7 @@ class SubmitIT {
         Path downloaded = downloads.resolve("submit-it-snowy.png");
         byte[] object = s3Object(result.output().bucket(), result.output().key());
         assertThat(Files.readAllBytes(downloaded)).isEqualTo(object);
-        assertThat(Submit.sha256(object)).isEqualTo(result.output().sha256());
+        assertThat(Transfers.sha256(object)).isEqualTo(result.output().sha256());
         assertThat(object).isNotEqualTo(image);
         try (Stream<Path> files = Files.list(downloads)) {
             assertThat(files).containsExactly(downloaded);
