@@ -29,7 +29,10 @@ final class WorkerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts a worker with the given properties (without the leading "--") and waits until it is ready. */
+    /**
+     * Starts a worker with the given properties (without the leading "--"; a server.port among them is replaced)
+     * and waits until it is ready.
+     */
     static WorkerProcess start(String name, List<String> properties) {
         try {
             int port = freePort();
@@ -37,7 +40,8 @@ final class WorkerProcess implements AutoCloseable {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx512m", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true", "-cp", AppBuild.classpath(),
                     "dev.step1x.worker.WorkerApplication", "--server.port=" + port));
-            properties.forEach(p -> cmd.add("--" + p));
+            // the port is this class's (to ask for readiness), whatever the properties say
+            properties.stream().filter(p -> !p.startsWith("server.port=")).forEach(p -> cmd.add("--" + p));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().put("AWS_EC2_METADATA_DISABLED", "true");
             WorkerProcess w = new WorkerProcess(pb.start(), log);

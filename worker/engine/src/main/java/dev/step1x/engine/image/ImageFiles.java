@@ -219,7 +219,10 @@ public final class ImageFiles {
         }
     }
 
-    /** PNG (lossless) or JPEG at {@code jpegQuality} (1..100). WebP is an input format only. */
+    /**
+     * PNG (lossless; {@link PngWriter}) or JPEG at {@code jpegQuality} (1..100; ImageIO's writer). WebP is an input
+     * format only. The one encoder of the engine and the worker.
+     */
     public static byte[] encode(RgbImage image, Format format, int jpegQuality) throws IOException {
         if (format == Format.WEBP) {
             throw new IllegalArgumentException("WebP is not an output format (png or jpeg)");
@@ -227,9 +230,12 @@ public final class ImageFiles {
         if (format == Format.JPEG && (jpegQuality < 1 || jpegQuality > 100)) {
             throw new IllegalArgumentException("jpegQuality must be 1..100, got " + jpegQuality);
         }
+        if (format == Format.PNG) {
+            return PngWriter.write(image);
+        }
         BufferedImage img = image.toBufferedImage();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format == Format.PNG ? "png" : "jpeg");
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
         if (!writers.hasNext()) {
             throw new IOException("no ImageIO writer for " + format);
         }
@@ -237,10 +243,8 @@ public final class ImageFiles {
         try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
             writer.setOutput(ios);
             ImageWriteParam param = writer.getDefaultWriteParam();
-            if (format == Format.JPEG) {
-                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionQuality(jpegQuality / 100f);
-            }
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(jpegQuality / 100f);
             writer.write(null, new IIOImage(img, null, null), param);
         } finally {
             writer.dispose();
