@@ -170,6 +170,12 @@ public final class ImageFiles {
             if (layout.problem() != null) {
                 throw new ImageRejectedException(ImageRejectedException.Reason.CORRUPT, layout.problem());
             }
+            if (format == Format.PNG && layout.iccProfile() == null) {
+                RgbImage plain = PngFastPath.decode(bytes);
+                if (plain != null) {
+                    return ExifOrientation.apply(plain, layout.orientation());
+                }
+            }
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             BufferedImage img;

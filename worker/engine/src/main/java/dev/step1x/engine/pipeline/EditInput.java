@@ -45,12 +45,20 @@ public record EditInput(RgbImage image, String instruction, String negativePromp
             return this;
         }
         return new EditInput(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, adapter,
-                Step1XResize.resizeInput(image, sizeLevel, version));
+                referenceAtBucket());
     }
 
-    /** The reference picture at the bucket's size: {@link #resized} when given, else resized now. */
+    /**
+     * The reference picture at the bucket's size: {@link #resized} when given, else resized now; a picture that
+     * already has the bucket's size is itself (Pillow's resize would return an equal copy).
+     */
     public RgbImage referenceAtBucket() {
-        return resized != null ? resized : Step1XResize.resizeInput(image, sizeLevel, version);
+        if (resized != null) {
+            return resized;
+        }
+        BucketKey b = bucket();
+        return image.width() == b.width() && image.height() == b.height() ? image
+                : Step1XResize.resizeInput(image, sizeLevel, version);
     }
 
     /**
