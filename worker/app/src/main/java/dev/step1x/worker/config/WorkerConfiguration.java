@@ -175,7 +175,8 @@ public class WorkerConfiguration {
     @Bean(destroyMethod = "close")
     Finisher finisher(WorkerProperties props, ObjectStore store, StorageRetry retry, Answerer answerer,
             MeterRegistry meters, CpuMeter cpu) {
-        return new Finisher(props.getBatching().getUploadThreads(), store, retry, answerer, meters, cpu);
+        return new Finisher(props.getOutput().toFinisherSettings(props.getBatching().getUploadThreads()), store, retry,
+                answerer, meters, cpu);
     }
 
     @Bean

@@ -23,6 +23,7 @@ public class WorkerProperties {
     private final EngineProperties engine = new EngineProperties();
     private final BatchingProperties batching = new BatchingProperties();
     private final LimitsProperties limits = new LimitsProperties();
+    private final OutputProperties output = new OutputProperties();
     private final Storage storage = new Storage();
     private final WorkerKafkaProperties kafka = new WorkerKafkaProperties();
     private final MetricsProperties metrics = new MetricsProperties();
@@ -33,6 +34,7 @@ public class WorkerProperties {
     public EngineProperties getEngine() { return engine; }
     public BatchingProperties getBatching() { return batching; }
     public LimitsProperties getLimits() { return limits; }
+    public OutputProperties getOutput() { return output; }
     public Storage getStorage() { return storage; }
     public WorkerKafkaProperties getKafka() { return kafka; }
     public MetricsProperties getMetrics() { return metrics; }

@@ -33,6 +33,17 @@ public final class Finisher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Finisher.class);
 
+    /**
+     * @param threads outputs encoded and written at once
+     * @param pngLevel zlib level of PNG outputs (0 stored, 1 fastest compression, ... 9)
+     */
+    public record Settings(int threads, int pngLevel) {
+        public Settings {
+            ImageEncoding.png(pngLevel); // checks the range
+        }
+    }
+
+    private final Settings settings;
     private final ObjectStore store;
     private final StorageRetry retry;
     private final Answerer answerer;
@@ -41,15 +52,15 @@ public final class Finisher implements AutoCloseable {
     private final ExecutorService pool;
     private final AtomicInteger pending = new AtomicInteger();
 
-    /** @param threads outputs encoded and written at once */
-    public Finisher(int threads, ObjectStore store, StorageRetry retry, Answerer answerer, MeterRegistry meters,
+    public Finisher(Settings settings, ObjectStore store, StorageRetry retry, Answerer answerer, MeterRegistry meters,
             CpuMeter cpu) {
+        this.settings = settings;
         this.store = store;
         this.retry = retry;
         this.answerer = answerer;
         this.meters = meters;
         this.cpu = cpu;
-        this.pool = Executors.newFixedThreadPool(threads, Threads.named("finisher"));
+        this.pool = Executors.newFixedThreadPool(settings.threads(), Threads.named("finisher"));
     }
 
     /** Finishes a row on a finisher thread (called by the batch runner). */
@@ -77,13 +88,14 @@ public final class Finisher implements AutoCloseable {
         EditRequest r = e.accepted().request();
         try {
             long e0 = System.nanoTime();
-            byte[] bytes = encode(e, encoding(r.output()));
+            ImageEncoding encoding = encoding(r.output());
+            byte[] bytes = encode(e, encoding);
             long c0 = CpuMeter.start();
             String sha = Hashing.sha256Hex(bytes);
             c0 = cpu.stop(CpuMeter.Part.HASH, c0);
             long u0 = System.nanoTime();
             String key = r.outputKey();
-            String contentType = encoding(r.output()).contentType();
+            String contentType = encoding.contentType();
             String etag;
             try {
                 etag = store.put(r.output().bucket(), key, bytes, contentType,
@@ -122,9 +134,10 @@ public final class Finisher implements AutoCloseable {
         }
     }
 
-    /** The engine's encoding of the contract's output format. */
-    static ImageEncoding encoding(OutputSpec out) {
-        return out.format() == ImageFormat.JPEG ? ImageEncoding.jpeg(out.jpegQuality()) : ImageEncoding.PNG;
+    /** The engine's encoding of the contract's output format (PNG at this worker's zlib level). */
+    ImageEncoding encoding(OutputSpec out) {
+        return out.format() == ImageFormat.JPEG ? ImageEncoding.jpeg(out.jpegQuality())
+                : ImageEncoding.png(settings.pngLevel());
     }
 
     private void parkAfterOutage(Edited e, int round, StorageException ex) {

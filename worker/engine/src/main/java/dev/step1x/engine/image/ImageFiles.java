@@ -233,17 +233,20 @@ public final class ImageFiles {
         if (format == Format.WEBP) {
             throw new IllegalArgumentException("WebP is not an output format (png or jpeg)");
         }
-        if (format == Format.JPEG && (jpegQuality < 1 || jpegQuality > 100)) {
-            throw new IllegalArgumentException("jpegQuality must be 1..100, got " + jpegQuality);
+        return encode(image, format == Format.PNG ? ImageEncoding.PNG : ImageEncoding.jpeg(jpegQuality));
+    }
+
+    /** As {@link #encode(RgbImage, Format, int)}, with the PNG's zlib level too. */
+    public static byte[] encode(RgbImage image, ImageEncoding encoding) throws IOException {
+        if (encoding.format() == Format.PNG) {
+            return PngWriter.write(image, encoding.level());
         }
-        if (format == Format.PNG) {
-            return PngWriter.write(image);
-        }
+        int jpegQuality = encoding.level();
         BufferedImage img = image.toBufferedImage();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
         if (!writers.hasNext()) {
-            throw new IOException("no ImageIO writer for " + format);
+            throw new IOException("no ImageIO writer for JPEG");
         }
         ImageWriter writer = writers.next();
         try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {

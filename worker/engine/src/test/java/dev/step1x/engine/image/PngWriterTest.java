@@ -51,4 +51,20 @@ class PngWriterTest {
         byte[] n = ImageFiles.encode(noise(300, 200, 5), ImageFiles.Format.PNG, 0);
         assertThat(n.length).as("noise does not compress; stored data plus framing").isGreaterThan(300 * 200 * 3);
     }
+
+    @Test
+    void everyZlibLevelIsLosslessAndLevelZeroStoresTheRows() throws Exception {
+        RgbImage g = gradient(200, 100);
+        byte[] stored = ImageEncoding.png(0).encode(g);
+        byte[] fast = ImageEncoding.png(1).encode(g);
+        byte[] best = ImageEncoding.png(9).encode(g);
+        for (byte[] png : new byte[][] {stored, fast, best}) {
+            assertThat(ImageFiles.decode(png, 1L << 20)).isEqualTo(g);
+        }
+        assertThat(stored.length).isGreaterThan(200 * 100 * 3).isGreaterThan(fast.length);
+        assertThat(best.length).isLessThanOrEqualTo(fast.length);
+        assertThat(ImageEncoding.PNG.level()).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ImageEncoding.png(10))
+                .hasMessageContaining("zlib level must be 0..9");
+    }
 }
