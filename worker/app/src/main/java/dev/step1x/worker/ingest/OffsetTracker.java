@@ -63,17 +63,6 @@ public final class OffsetTracker<A> {
         return inFlight.get();
     }
 
-    /** Uncommitted records per partition (for tests and logs). */
-    public Map<TopicPartition, Integer> pendingByPartition() {
-        Map<TopicPartition, Integer> m = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
-        tracks.forEach((tp, t) -> {
-            synchronized (t) {
-                m.put(tp, t.pending.size());
-            }
-        });
-        return m;
-    }
-
     private final class Track {
         final TreeMap<Long, Ticket> pending = new TreeMap<>();
     }
