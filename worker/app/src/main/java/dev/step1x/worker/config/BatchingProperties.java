@@ -21,9 +21,9 @@ public class BatchingProperties {
     private double drrQuantum = 0;
     /** Records taken from Kafka and not yet committed; consumption pauses at this many. */
     private int maxInFlight = 64;
-    /** Threads that fetch and decode inputs while the engine runs (the overlap). */
+    /** Prefetch threads: fetch, decode and resize inputs while the engine runs (the overlap). */
     private int prefetchThreads = 4;
-    /** Threads that upload outputs and publish results. */
+    /** Finisher threads: resize outputs back, encode and upload them; also sizes the publisher pool (at least 2). */
     private int uploadThreads = 4;
 
     public int getMaxBatchRows() { return maxBatchRows; }
