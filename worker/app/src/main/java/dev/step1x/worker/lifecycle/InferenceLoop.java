@@ -1,6 +1,8 @@
 package dev.step1x.worker.lifecycle;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.image.ImageEncoding;
+import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.EditInput;
@@ -109,7 +111,13 @@ public final class InferenceLoop implements SmartLifecycle {
         log.info("inference loop stopped");
     }
 
-    private void warmUp() {
+    /**
+     * One request's whole image path, before the worker reports ready: a synthetic picture encoded and decoded as an
+     * input would be, resized to its bucket, one engine batch, resized back and encoded. Besides the engine's own
+     * warm-up this compiles the CPU stages' hot loops (decoder, Pillow resizes, encoder), which a restarted worker
+     * otherwise runs interpreted on its first backlog.
+     */
+    private void warmUp() throws java.io.IOException {
         long t0 = System.nanoTime();
         EngineSettings.Warmup w = settings.warmup();
         int size = 64;
@@ -117,12 +125,14 @@ public final class InferenceLoop implements SmartLifecycle {
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (i * 7);
         }
-        EditInput in = new EditInput(new RgbImage(size, size, data), "warm-up", "", w.sizeLevel(), w.steps(),
-                6.0f, 0L, setup.warmupVersion());
+        RgbImage picture = ImageFiles.decode(ImageEncoding.PNG.encode(new RgbImage(size, size, data)), size * size);
+        EditInput in = new EditInput(picture, "warm-up", "", w.sizeLevel(), w.steps(), 6.0f, 0L,
+                setup.warmupVersion()).resizedToBucket();
         List<EditOutput> out = engine.edit(List.of(in));
         if (out.size() != 1) {
             throw new IllegalStateException("warm-up batch returned " + out.size() + " outputs");
         }
+        out.get(0).finish(ImageEncoding.PNG);
         log.info("warm-up batch ({}) ran in {} ms", in.bucket(), (System.nanoTime() - t0) / 1_000_000);
     }
 
