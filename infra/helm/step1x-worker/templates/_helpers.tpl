@@ -115,6 +115,7 @@ Template-time checks. Included by every workload template; rendering fails with 
 {{- $k := .Values.kafka -}}
 spring.cloud.stream.kafka.binder.brokers: {{ $k.bootstrapServers | quote }}
 spring.cloud.stream.kafka.binder.consumer-properties.auto.offset.reset: {{ $k.autoOffsetReset | quote }}
+spring.cloud.stream.kafka.binder.consumer-properties.max.poll.records: {{ $k.maxPollRecords | int | toString | quote }}
 {{- if eq $k.auth "iam" }}
 spring.cloud.stream.kafka.binder.configuration.security.protocol: "SASL_SSL"
 spring.cloud.stream.kafka.binder.configuration.sasl.mechanism: "AWS_MSK_IAM"

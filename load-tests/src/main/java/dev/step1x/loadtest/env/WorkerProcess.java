@@ -132,6 +132,37 @@ public final class WorkerProcess {
         }
     }
 
+    /**
+     * The worker's CPU seconds so far by part of the request path (the function counter
+     * {@code step1x.worker.cpu{part}}: decode, resize, encode, hash, json, s3, kafka); empty if it does not answer.
+     */
+    public Optional<java.util.Map<String, Double>> cpuParts() {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return Optional.empty();
+            }
+            java.util.Map<String, Double> parts = new java.util.TreeMap<>();
+            java.util.regex.Pattern part = java.util.regex.Pattern.compile("part=\"([a-z0-9]+)\"");
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith("step1x_worker_cpu_seconds_total{")) {
+                    java.util.regex.Matcher m = part.matcher(line);
+                    if (m.find()) {
+                        parts.put(m.group(1), value(line));
+                    }
+                }
+            }
+            return Optional.of(parts);
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     private static double value(String line) {
         String[] p = line.trim().split("\\s+");
         return Double.parseDouble(p[p.length - 1]);

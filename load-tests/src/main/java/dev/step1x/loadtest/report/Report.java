@@ -93,8 +93,8 @@ public final class Report {
                     pct(b.get("dutyCycleSaturated")), pct(b.get("dutyCycleSaturatedPlusMinus")),
                     pct(b.get("dutyCycleSaturatedWorkerReported")), b.get("throughput"), b.get("capacityBs4"));
             case "infra-cpu" -> out.printf("  infra-cpu: %s ms worker CPU per 1024x1024 PNG request (%s ms raw, idle "
-                    + "subtracted); stage medians %s%n", b.get("infraCpuMsPerRequest"), b.get("infraCpuMsPerRequestRaw"),
-                    b.get("stageMedianMs"));
+                    + "subtracted); by part (ms) %s; stage medians %s%n", b.get("infraCpuMsPerRequest"),
+                    b.get("infraCpuMsPerRequestRaw"), b.get("cpuMsPerRequestByPart"), b.get("stageMedianMs"));
             case "demo-batching" -> out.printf("  demo-batching: %s req/s at batch 1, %s req/s with bucket batching%n",
                     b.get("requestsPerSecondBatch1"), b.get("requestsPerSecondBucketBatching"));
             case "sigterm-drain" -> out.printf("  sigterm-drain: worker exited after %s s%n", b.get("drainExitSeconds"));

@@ -461,20 +461,27 @@ public final class Scenarios {
             run.generator().startClosedLoop(4, warm);
             awaitAnswers(run, warm, Duration.ofMinutes(3));
             run.event("warm-up done (" + warm + ")");
-            // idle CPU of the worker (polling, metrics) to subtract
+            // idle CPU of the worker (polling, metrics) to subtract, in all and by part
             sleep(1000);
+            Map<String, Double> idleParts0 = w.cpuParts().orElse(Map.of());
             long idle0 = cpuNanos(w);
             long i0 = System.nanoTime();
             sleep(4000);
-            double idleRate = (cpuNanos(w) - idle0) / (double) (System.nanoTime() - i0);
+            double idleWall = System.nanoTime() - i0;
+            double idleRate = (cpuNanos(w) - idle0) / idleWall;
+            Map<String, Double> idleParts1 = w.cpuParts().orElse(Map.of());
             long cpu0 = cpuNanos(w);
+            Map<String, Double> parts0 = w.cpuParts().orElse(Map.of());
             long t0 = System.nanoTime();
             run.event("measuring " + n);
             run.generator().startClosedLoop(4, n);
             awaitAnswers(run, warm + n, Duration.ofMinutes(5));
             long wall = System.nanoTime() - t0;
             long cpu = cpuNanos(w) - cpu0;
+            Map<String, Double> parts1 = w.cpuParts().orElse(Map.of());
             double perRequestMs = (cpu - idleRate * wall) / n / 1e6;
+            Map<String, Double> byPart = cpuByPart(parts0, parts1, idleParts0, idleParts1, idleWall, wall, n,
+                    perRequestMs);
             run.event("measured");
             run.finish(r, settle(ctx));
             RunStats s = r.stats();
@@ -485,9 +492,11 @@ public final class Scenarios {
             r.benchmark("requestsPerSecondOneWorker", LoadRun.round(n / (wall / 1e9)));
             Map<String, Double> stages = s.stageMedians();
             r.benchmark("stageMedianMs", stages);
+            r.benchmark("cpuMsPerRequestByPart", byPart);
             r.note(String.format(Locale.ROOT, "worker CPU per 1024x1024 PNG request: %.1f ms (all worker threads; idle "
-                    + "%.3f cores subtracted; %.1f ms raw) over %d requests after %d warm-up; stage medians (wall ms) %s",
-                    perRequestMs, idleRate, cpu / (double) n / 1e6, n, warm, stages));
+                    + "%.3f cores subtracted; %.1f ms raw) over %d requests after %d warm-up; by part (ms, idle "
+                    + "subtracted; other = the rest: GC, JIT, bookkeeping) %s; stage medians (wall ms) %s",
+                    perRequestMs, idleRate, cpu / (double) n / 1e6, n, warm, byPart, stages));
             r.criterion("CPU measured", cpu > 0, cpu / 1e6 + " ms CPU");
         }
     }
@@ -523,6 +532,26 @@ public final class Scenarios {
         r.note(String.format(Locale.ROOT, "demo model, 512x512, %d steps, closed loop of 8, %d requests each: %.3f/s at "
                 + "max 1 row, %.3f/s with bucket batching (max 4 rows); plots show the batching run", DEMO_STEPS, n,
                 rates[0], rates[1]));
+    }
+
+    /**
+     * CPU ms per request by part, from the worker's {@code step1x.worker.cpu} counters at the start and the end of
+     * the measured window, less each part's idle rate (a consumer polls even with nothing to do); "other" is the
+     * measured total less the parts.
+     */
+    static Map<String, Double> cpuByPart(Map<String, Double> start, Map<String, Double> end, Map<String, Double> idle0,
+            Map<String, Double> idle1, double idleWallNanos, double wallNanos, int requests, double totalMs) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        double sum = 0;
+        for (String part : List.of("decode", "resize", "encode", "hash", "json", "s3", "kafka")) {
+            double idleRate = (idle1.getOrDefault(part, 0.0) - idle0.getOrDefault(part, 0.0)) / idleWallNanos;
+            double seconds = end.getOrDefault(part, 0.0) - start.getOrDefault(part, 0.0) - idleRate * wallNanos;
+            double ms = Math.max(0, seconds) * 1000 / requests;
+            out.put(part, LoadRun.round(ms));
+            sum += ms;
+        }
+        out.put("other", LoadRun.round(Math.max(0, totalMs - sum)));
+        return out;
     }
 
     private static long cpuNanos(WorkerProcess w) {

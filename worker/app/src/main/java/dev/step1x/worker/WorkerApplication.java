@@ -1,7 +1,7 @@
 package dev.step1x.worker;
 
-import dev.step1x.worker.config.WorkerProperties;
 import dev.step1x.worker.spot.SpotInterruptionWatcher;
+import dev.step1x.worker.spot.SpotWatcherSettings;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -33,9 +33,7 @@ public class WorkerApplication {
 
     /** A spot interruption notice drains exactly like SIGTERM (the notice comes about two minutes ahead). */
     static void watchSpotInterruptions(ConfigurableApplicationContext context) {
-        WorkerProperties.SpotWatcher w = context.getBean(WorkerProperties.class).getLifecycle().getSpotWatcher();
-        SpotInterruptionWatcher.Settings settings = SpotInterruptionWatcher.Settings.defaults().withEnabled(w.isEnabled())
-                .withBaseUrl(w.getBaseUrl()).withInterval(w.getInterval()).withRequestTimeout(w.getRequestTimeout());
+        SpotWatcherSettings settings = context.getBean(SpotWatcherSettings.class);
         SpotInterruptionWatcher watcher = new SpotInterruptionWatcher(settings, () -> drainAndExit(context));
         if (watcher.start()) {
             context.addApplicationListener((org.springframework.context.event.ContextClosedEvent e) -> watcher.close());

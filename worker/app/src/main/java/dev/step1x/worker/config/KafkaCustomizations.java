@@ -30,8 +30,9 @@ public final class KafkaCustomizations {
 
     /**
      * max.poll.interval.ms from the worst expected batch time (the consumer thread never runs a batch, but
-     * a drain or a revocation may wait for one), max.poll.records, cooperative assignment, and the static
-     * membership id when enabled.
+     * a drain or a revocation may wait for one), cooperative assignment, and the static membership id when
+     * enabled. Plain client settings such as max.poll.records come from the binding's consumer configuration
+     * ({@code spring.cloud.stream.kafka.bindings.ingest-in-0.consumer.configuration.*}).
      */
     public static ConsumerConfigCustomizer consumerConfig(WorkerProperties props) {
         return (config, bindingName, destination) -> {
@@ -39,7 +40,6 @@ public final class KafkaCustomizations {
                 return;
             }
             config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, props.maxPollIntervalMs()));
-            config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, props.getKafka().getMaxPollRecords());
             config.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
             if (props.getKafka().isStaticMembership()) {
                 String id = props.getKafka().getGroupInstanceId();

@@ -1,25 +1,22 @@
 package dev.step1x.worker.config;
 
 import dev.step1x.worker.batching.Batcher;
-import dev.step1x.worker.batching.BucketKeys;
 import dev.step1x.worker.batching.EngineLimits;
-import dev.step1x.worker.engine.EngineFactory;
-import dev.step1x.worker.engine.SimulatedEditEngine;
+import dev.step1x.worker.engine.WorkerIdentity;
 import dev.step1x.worker.ingest.ConsumptionGate;
-import dev.step1x.worker.ingest.IngestHandler;
-import dev.step1x.worker.ingest.OffsetTracker;
-import dev.step1x.worker.lifecycle.DrainLifecycle;
-import dev.step1x.worker.lifecycle.InferenceLoop;
-import dev.step1x.worker.lifecycle.WorkerHealth;
-import dev.step1x.worker.metrics.MetricsSnapshotter;
-import dev.step1x.worker.metrics.WorkerMeters;
+import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.metrics.WorkerStats;
-import dev.step1x.worker.pipeline.EditPipeline;
+import dev.step1x.worker.pipeline.Answerer;
+import dev.step1x.worker.pipeline.BatchRunner;
+import dev.step1x.worker.pipeline.Deliveries;
+import dev.step1x.worker.pipeline.Finisher;
 import dev.step1x.worker.pipeline.InputInspector;
-import dev.step1x.worker.pipeline.WorkItem;
+import dev.step1x.worker.pipeline.Intake;
+import dev.step1x.worker.pipeline.Prefetch;
+import dev.step1x.worker.pipeline.Prepared;
+import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.publish.ResultSink;
 import dev.step1x.worker.publish.StreamBridgeResultSink;
-import dev.step1x.worker.publish.Threads;
 import dev.step1x.worker.storage.ObjectStore;
 import dev.step1x.worker.storage.ResilientObjectStore;
 import dev.step1x.worker.storage.S3ObjectStore;
@@ -37,30 +34,22 @@ import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.cloud.stream.binder.kafka.KafkaBindingRebalanceListener;
-import org.springframework.cloud.stream.binder.kafka.KafkaListenerContainerCustomizer;
-import org.springframework.cloud.stream.binder.kafka.support.ConsumerConfigCustomizer;
 import org.springframework.cloud.stream.function.StreamBridge;
-import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.support.Acknowledgment;
-import org.springframework.messaging.Message;
 import software.amazon.awssdk.services.s3.S3Client;
 
-/** Wires the worker: storage, batching, the pipeline, the Kafka binding's consumer, lifecycle and metrics. */
+/**
+ * Wires the worker's request path: S3, batching and the pipeline's stages (intake, prefetch, batcher, batch runner,
+ * finisher, answerer), each built with its own settings. {@link IngestConfiguration} wires Kafka around it,
+ * {@link LifecycleConfiguration} the engine, shutdown, health and metrics.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(WorkerProperties.class)
 public class WorkerConfiguration {
@@ -76,7 +65,7 @@ public class WorkerConfiguration {
 
     @Bean(destroyMethod = "close")
     S3Client s3Client(WorkerProperties props) {
-        return S3ObjectStore.client(props.getStorage());
+        return S3ObjectStore.client(props.getStorage().toS3Settings());
     }
 
     @Bean
@@ -117,28 +106,25 @@ public class WorkerConfiguration {
                 default -> { }
             }
         });
-        return new ResilientObjectStore(new S3ObjectStore(s3, s), retry, breaker, bulkhead, meters);
+        return new ResilientObjectStore(new S3ObjectStore(s3, s.toS3Settings()), retry, breaker, bulkhead, meters);
     }
 
     private static boolean isTransient(Throwable t) {
         return t instanceof StorageException se && se.kind() == StorageException.Kind.TRANSIENT;
     }
 
-    // ------------------------------------------------------------------ pipeline
-
-    @Bean
-    ConsumptionGate consumptionGate() {
-        return new ConsumptionGate();
-    }
-
-    @Bean
-    OffsetTracker<Acknowledgment> offsetTracker() {
-        return new OffsetTracker<>(Acknowledgment::acknowledge);
-    }
+    // ------------------------------------------------------------------ the stages
 
     @Bean
     WorkerStats workerStats() {
         return new WorkerStats();
+    }
+
+    @Bean
+    CpuMeter cpuMeter(MeterRegistry meters) {
+        CpuMeter cpu = new CpuMeter();
+        cpu.bindTo(meters);
+        return cpu;
     }
 
     @Bean
@@ -147,8 +133,8 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    Batcher<WorkItem> batcher(WorkerProperties props, Clock clock, EngineLimits limits) {
-        WorkerProperties.Batching b = props.getBatching();
+    Batcher<Prepared> batcher(WorkerProperties props, Clock clock, EngineLimits limits) {
+        BatchingProperties b = props.getBatching();
         double quantum = b.getDrrQuantum() > 0 ? b.getDrrQuantum() : b.getMaxBatchRows();
         return new Batcher<>(key -> {
             Integer override = b.getMaxRowsByBucket().get(key.toString());
@@ -165,120 +151,53 @@ public class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    StreamBridgeResultSink resultSink(StreamBridge bridge, WorkerProperties props) {
-        return new StreamBridgeResultSink(bridge, props.resolvedId(), Math.max(2, props.getBatching().getUploadThreads()));
+    StreamBridgeResultSink resultSink(StreamBridge bridge, WorkerProperties props, CpuMeter cpu) {
+        return new StreamBridgeResultSink(bridge, props.resolvedId(), Math.max(2, props.getBatching().getUploadThreads()),
+                cpu);
+    }
+
+    @Bean
+    Deliveries deliveries(WorkerProperties props) {
+        return new Deliveries(props.getLifecycle().getResultCacheSize());
+    }
+
+    @Bean
+    Answerer answerer(Deliveries deliveries, ResultSink sink, WorkerIdentity identity, WorkerStats stats,
+            MeterRegistry meters, CpuMeter cpu, Clock clock) {
+        return new Answerer(deliveries, sink, identity, stats, meters, cpu, clock);
     }
 
     @Bean(destroyMethod = "close")
-    EditPipeline editPipeline(WorkerProperties props, ObjectStore store, Batcher<WorkItem> batcher, ResultSink sink,
-            WorkerStats stats, MeterRegistry meters, Clock clock, EngineLimits limits) {
-        return new EditPipeline(props, store, new InputInspector(props.getLimits()), batcher, sink, stats, meters, clock,
-                limits);
+    StorageRetry storageRetry(WorkerProperties props) {
+        return new StorageRetry(props.getStorage().getOutage().toSettings());
+    }
+
+    @Bean(destroyMethod = "close")
+    Finisher finisher(WorkerProperties props, ObjectStore store, StorageRetry retry, Answerer answerer,
+            MeterRegistry meters, CpuMeter cpu) {
+        return new Finisher(props.getOutput().toFinisherSettings(props.getBatching().getUploadThreads()), store, retry,
+                answerer, meters, cpu);
     }
 
     @Bean
-    IngestHandler ingestHandler(OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, EditPipeline pipeline,
-            ResultSink sink, WorkerStats stats, MeterRegistry meters, WorkerProperties props) {
-        return new IngestHandler(tracker, gate, pipeline, sink, stats, meters, props.getBatching().getMaxInFlight());
+    BatchRunner batchRunner(EngineLimits limits, Finisher finisher, Answerer answerer, WorkerStats stats,
+            MeterRegistry meters) {
+        return new BatchRunner(limits, finisher, answerer, stats, meters);
     }
 
-    /** The request binding's function (spring.cloud.function.definition=ingest). */
-    @Bean
-    Consumer<Message<byte[]>> ingest(IngestHandler handler) {
-        return handler::accept;
-    }
-
-    // ------------------------------------------------------------------ Kafka
-
-    @Bean
-    ConsumerConfigCustomizer workerConsumerConfig(WorkerProperties props) {
-        return KafkaCustomizations.consumerConfig(props);
+    @Bean(destroyMethod = "close")
+    Prefetch prefetch(WorkerProperties props, ObjectStore store, EngineLimits limits, Batcher<Prepared> batcher,
+            StorageRetry retry, Answerer answerer, MeterRegistry meters, CpuMeter cpu) {
+        return new Prefetch(new Prefetch.Settings(props.getBatching().getPrefetchThreads(),
+                props.getLimits().getMaxInputBytes()), store, new InputInspector(props.getLimits().toInspectorSettings()),
+                limits, batcher, retry, answerer, meters, cpu);
     }
 
     @Bean
-    KafkaListenerContainerCustomizer workerContainerCustomizer(WorkerProperties props, ConsumptionGate gate,
-            @Value("${spring.cloud.stream.bindings.ingest-in-0.destination:image-edit.requests}") String destination) {
-        return KafkaCustomizations.container(props, gate, destination);
-    }
-
-    @Bean
-    KafkaBindingRebalanceListener workerRebalanceListener(OffsetTracker<Acknowledgment> tracker) {
-        return KafkaCustomizations.rebalance(tracker);
-    }
-
-    // ------------------------------------------------------------------ lifecycle and health
-
-    /**
-     * The engine settings, checked before anything connects: no model directory, one that does not open, or a
-     * configured model version it lacks stops the start-up here (see EngineConfigurationFailureAnalyzer).
-     */
-    @Bean
-    EngineFactory.Setup engineSetup(WorkerProperties props) {
-        EngineFactory.Setup setup = EngineFactory.check(props.getEngine());
-        if (setup.simulated()) {
-            String line = "*".repeat(100);
-            log.warn(line);
-            log.warn("* worker.engine.mode=simulated: the SIMULATED stand-in engine answers every request. Its outputs");
-            log.warn("* are colour-inverted inputs, NOT Step1X-Edit edits. Every result carries worker.simulated=true and");
-            log.warn("* the gauge step1x_engine_simulated is 1. For tests and demos only; never on real traffic.");
-            log.warn(line);
-        } else {
-            log.info("engine: model directory {} (versions {}; warm-up on {})", setup.model().root(),
-                    setup.versions(), setup.warmupVersion());
-        }
-        return setup;
-    }
-
-    @Bean(destroyMethod = "closeEngine")
-    InferenceLoop inferenceLoop(WorkerProperties props, EngineFactory.Setup setup, EditPipeline pipeline,
-            ConsumptionGate gate) {
-        return new InferenceLoop(props, setup, pipeline, gate);
-    }
-
-    @Bean
-    DrainLifecycle drainLifecycle(WorkerProperties props, ConsumptionGate gate, IngestHandler ingest, InferenceLoop loop,
-            EditPipeline pipeline, ResultSink sink, OffsetTracker<Acknowledgment> tracker, ApplicationContext context) {
-        return new DrainLifecycle(props, gate, ingest, loop, pipeline, sink, tracker, context);
-    }
-
-    @Bean
-    HealthIndicator engineHealthIndicator(InferenceLoop loop) {
-        return WorkerHealth.readiness(loop);
-    }
-
-    @Bean
-    HealthIndicator inferenceLoopHealthIndicator(InferenceLoop loop, WorkerProperties props) {
-        return WorkerHealth.liveness(loop, props);
-    }
-
-    // ------------------------------------------------------------------ metrics
-
-    /** Gauges, the backpressure check and the WorkerMetrics snapshot, on one small scheduler. */
-    @Bean(destroyMethod = "shutdownNow")
-    ScheduledExecutorService workerScheduler(WorkerProperties props, MeterRegistry meters, Batcher<WorkItem> batcher,
-            OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, IngestHandler ingest, WorkerStats stats,
-            EditPipeline pipeline, ResultSink sink, Clock clock, EngineFactory.Setup engine) {
-        double simulated = engine.simulated() ? 1 : 0;
-        Gauge.builder(WorkerMeters.ENGINE_SIMULATED.meterName(), () -> simulated)
-                .description(WorkerMeters.ENGINE_SIMULATED.description()).register(meters);
-        Gauge.builder(WorkerMeters.PENDING_REQUESTS.meterName(), batcher, Batcher::depth)
-                .description(WorkerMeters.PENDING_REQUESTS.description()).register(meters);
-        Gauge.builder(WorkerMeters.IN_FLIGHT.meterName(), tracker, OffsetTracker::inFlight)
-                .description(WorkerMeters.IN_FLIGHT.description()).register(meters);
-        Gauge.builder(WorkerMeters.NATIVE_MEMORY.meterName(), SimulatedEditEngine::residentBytes)
-                .description(WorkerMeters.NATIVE_MEMORY.description()).baseUnit("bytes").register(meters);
-        for (ConsumptionGate.Reason r : ConsumptionGate.Reason.values()) {
-            Gauge.builder(WorkerMeters.CONSUMPTION_PAUSED.meterName(), gate, g -> g.isPaused(r) ? 1 : 0)
-                    .description(WorkerMeters.CONSUMPTION_PAUSED.description()).tag("reason", r.name().toLowerCase())
-                    .register(meters);
-        }
-        ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(Threads.named("scheduler"));
-        s.scheduleWithFixedDelay(ingest::relieve, 100, 100, TimeUnit.MILLISECONDS);
-        long every = props.getMetrics().getSnapshotInterval().toMillis();
-        if (every > 0) {
-            MetricsSnapshotter snap = new MetricsSnapshotter(props, stats, pipeline, sink, clock);
-            s.scheduleAtFixedRate(snap, every, every, TimeUnit.MILLISECONDS);
-        }
-        return s;
+    Intake intake(WorkerProperties props, Deliveries deliveries, Answerer answerer, Prefetch prefetch, Clock clock,
+            CpuMeter cpu) {
+        return new Intake(new Intake.Policy(List.copyOf(props.getStorage().getAllowedInputBuckets()),
+                List.copyOf(props.getStorage().getAllowedOutputBuckets()),
+                List.copyOf(props.getEngine().getModelVersions())), deliveries, answerer, prefetch, clock, cpu);
     }
 }

@@ -5,8 +5,8 @@ import dev.step1x.engine.nn.fused.FusedOps;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
+import dev.step1x.engine.runtime.EngineBuildInfo;
 import dev.step1x.engine.runtime.EngineRuntime;
-import dev.step1x.worker.config.WorkerProperties;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -65,8 +65,15 @@ public final class EngineFactory {
     private EngineFactory() {}
 
     /** Whether the settings ask for the simulated engine (nothing is checked). */
-    public static boolean simulatedRequested(WorkerProperties.Engine cfg) {
-        return cfg.getMode() != null && cfg.getMode().trim().equalsIgnoreCase(Mode.SIMULATED.wire());
+    public static boolean simulatedRequested(EngineSettings cfg) {
+        return cfg.mode() != null && cfg.mode().trim().equalsIgnoreCase(Mode.SIMULATED.wire());
+    }
+
+    /** What results and metrics say about this worker running the engine of checked settings. */
+    public static WorkerIdentity identity(Setup setup, EngineSettings cfg, String workerId) {
+        String version = EngineBuildInfo.current().engineVersion();
+        return new WorkerIdentity(workerId, setup.simulated() ? SIMULATED_DEVICE : cfg.device(),
+                version == null || version.isBlank() ? "unknown" : version, setup.simulated());
     }
 
     /**
@@ -75,13 +82,13 @@ public final class EngineFactory {
      *
      * @throws EngineConfigurationException naming the property that is wrong and what to set
      */
-    public static Setup check(WorkerProperties.Engine cfg) {
-        Mode mode = mode(cfg.getMode());
-        List<ModelVersion> versions = versions(cfg.getModelVersions());
+    public static Setup check(EngineSettings cfg) {
+        Mode mode = mode(cfg.mode());
+        List<ModelVersion> versions = versions(cfg.modelVersions());
         if (mode == Mode.SIMULATED) {
             return new Setup(mode, null, versions.get(0), versions);
         }
-        if (blank(cfg.getModelDir())) {
+        if (blank(cfg.modelDir())) {
             throw new EngineConfigurationException(MODEL_DIR + " is not set: " + MODE + "=model (the default) needs the"
                     + " Step1X-Edit model directory",
                     "Set " + MODEL_DIR + "=/path/to/model (environment WORKER_ENGINE_MODELDIR) to the directory with "
@@ -90,20 +97,20 @@ public final class EngineFactory {
                     + "=simulated for the stand-in engine (tests and demos only: its outputs are not edits).");
         }
         try {
-            EngineRuntime.parsePrecision(cfg.getDtype(), EngineRuntime.parseDevice(cfg.getDevice()));
+            EngineRuntime.parsePrecision(cfg.dtype(), EngineRuntime.parseDevice(cfg.device()));
         } catch (IllegalArgumentException e) {
-            throw new EngineConfigurationException("worker.engine.device=" + cfg.getDevice() + ", worker.engine.dtype="
-                    + cfg.getDtype() + ": " + e.getMessage(),
+            throw new EngineConfigurationException("worker.engine.device=" + cfg.device() + ", worker.engine.dtype="
+                    + cfg.dtype() + ": " + e.getMessage(),
                     "Set worker.engine.device to cpu, gpu or gpu:N and worker.engine.dtype to auto, fp32 or fp16.", e);
         }
         try {
-            FusedOps.Mode.parse(cfg.getFusedOps());
+            FusedOps.Mode.parse(cfg.fusedOps());
         } catch (IllegalArgumentException e) {
-            throw new EngineConfigurationException("worker.engine.fused-ops=" + cfg.getFusedOps() + ": " + e.getMessage(),
+            throw new EngineConfigurationException("worker.engine.fused-ops=" + cfg.fusedOps() + ": " + e.getMessage(),
                     "Set worker.engine.fused-ops to auto, fused or composed.", e);
         }
-        Path root = Path.of(cfg.getModelDir().trim());
-        Path qwen = blank(cfg.getQwenDir()) ? null : Path.of(cfg.getQwenDir().trim());
+        Path root = Path.of(cfg.modelDir().trim());
+        Path qwen = blank(cfg.qwenDir()) ? null : Path.of(cfg.qwenDir().trim());
         ModelDirectory dir;
         try {
             dir = ModelDirectory.open(root, qwen);
@@ -130,15 +137,15 @@ public final class EngineFactory {
     }
 
     /** Opens the engine of checked settings (loads the weights; minutes for the full model). */
-    public static Opened open(Setup setup, WorkerProperties.Engine cfg) {
+    public static Opened open(Setup setup, EngineSettings cfg) {
         if (setup.simulated()) {
-            WorkerProperties.Simulated s = cfg.getSimulated();
-            return new Opened(new SimulatedEditEngine(s.getBase(), s.getPerRow(), s.getDeviceMemoryPixels(),
-                    s.getPlannerOptimism()), true);
+            EngineSettings.Simulated s = cfg.simulated();
+            return new Opened(new SimulatedEditEngine(s.base(), s.perRow(), s.deviceMemoryPixels(),
+                    s.plannerOptimism()), true);
         }
-        EngineRuntime.Options options = new EngineRuntime.Options(cfg.getDevice(),
-                blank(cfg.getCacheDir()) ? null : Path.of(cfg.getCacheDir()), cfg.getNumThreads(), cfg.getDtype(),
-                cfg.isQwenOffload(), cfg.getFusedOps());
+        EngineRuntime.Options options = new EngineRuntime.Options(cfg.device(),
+                blank(cfg.cacheDir()) ? null : Path.of(cfg.cacheDir()), cfg.numThreads(), cfg.dtype(),
+                cfg.qwenOffload(), cfg.fusedOps());
         try {
             return new Opened(Step1XEditPipeline.open(setup.model(), options), false);
         } catch (IOException e) {

@@ -1,14 +1,11 @@
 package dev.step1x.worker.engine;
 
-import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.BucketKey;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
-import dev.step1x.engine.pipeline.ImageEncoding;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.step1x.engine.runtime.ProcessMemory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,9 +14,9 @@ import java.util.Map;
 
 /**
  * A stand-in for the real Step1X-Edit pipeline with the same contract: one bucket per call, one output
- * per input, each output depending only on its own input (so batched equals alone). The "edit" is
- * deterministic and visible: the input is resized to the bucket's working size (nearest neighbour),
- * its colours are inverted, and it is resized back to the original size. A batch costs
+ * per input, each output depending only on its own input (so batched equals alone), pixels at the bucket's
+ * size. The "edit" is deterministic and visible: the picture at the bucket's working size (the caller's
+ * {@link EditInput#resized()}, else a nearest-neighbour resize here) with its colours inverted. A batch costs
  * {@code base + perRow * rows} of wall time ({@link Thread#sleep}), split over the stage names the real
  * engine reports.
  */
@@ -94,15 +91,9 @@ public final class SimulatedEditEngine implements EditEngine {
         sleep(costMs);
         List<RgbImage> images = new ArrayList<>(inputs.size());
         for (EditInput in : inputs) {
-            RgbImage work = resize(in.image(), bucket.width(), bucket.height());
-            images.add(resize(invert(work), in.image().width(), in.image().height()));
+            RgbImage work = in.resized() != null ? in.resized() : resize(in.image(), bucket.width(), bucket.height());
+            images.add(invert(work));
         }
-        long tEncode = System.nanoTime();
-        List<byte[]> encoded = new ArrayList<>(inputs.size());
-        for (int i = 0; i < inputs.size(); i++) {
-            encoded.add(encode(images.get(i), inputs.get(i).encoding()));
-        }
-        double encodeMs = (System.nanoTime() - tEncode) / 1e6;
         double totalMs = (System.nanoTime() - t0) / 1e6;
         Map<String, Double> stages = new LinkedHashMap<>();
         // The sleep stands for the model; split it the way a real batch roughly spends its time.
@@ -110,15 +101,14 @@ public final class SimulatedEditEngine implements EditEngine {
         stages.put("vaeEncode", costMs * 0.05);
         stages.put("denoise", costMs * 0.80);
         stages.put("vaeDecode", costMs * 0.05);
-        stages.put("encode", encodeMs);
         stages.put("total", totalMs);
         Map<String, Double> stageMillis = Map.copyOf(stages);
-        long rss = residentBytes();
+        long rss = ProcessMemory.residentBytes();
         List<EditOutput> out = new ArrayList<>(inputs.size());
         for (int i = 0; i < inputs.size(); i++) {
-            ImageEncoding enc = inputs.get(i).encoding();
-            out.add(new EditOutput(images.get(i), encoded.get(i), enc == null ? null : enc.format().contentType(),
-                    bucket, stageMillis, inputs.size(), rss));
+            EditInput in = inputs.get(i);
+            out.add(new EditOutput(images.get(i), in.image().width(), in.image().height(), bucket, stageMillis,
+                    inputs.size(), rss));
         }
         return out;
     }
@@ -136,9 +126,10 @@ public final class SimulatedEditEngine implements EditEngine {
     }
 
     static RgbImage invert(RgbImage img) {
-        byte[] d = img.data().clone();
+        byte[] s = img.data();
+        byte[] d = new byte[s.length];
         for (int i = 0; i < d.length; i++) {
-            d[i] = (byte) (255 - (d[i] & 0xFF));
+            d[i] = (byte) ~s[i]; // 255 - v
         }
         return new RgbImage(img.width(), img.height(), d);
     }
@@ -164,19 +155,6 @@ public final class SimulatedEditEngine implements EditEngine {
         return new RgbImage(w, h, d);
     }
 
-    private static byte[] encode(RgbImage img, ImageEncoding enc) {
-        if (enc == null) {
-            return null;
-        }
-        try {
-            return enc.format() == ImageEncoding.Format.PNG
-                    ? ImageFiles.encode(img, ImageFiles.Format.PNG, 0)
-                    : ImageFiles.encode(img, ImageFiles.Format.JPEG, enc.jpegQuality());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static void sleep(long ms) {
         if (ms <= 0) {
             return;
@@ -186,17 +164,6 @@ public final class SimulatedEditEngine implements EditEngine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    /** Resident set size from /proc (0 where there is none). */
-    public static long residentBytes() {
-        try {
-            String statm = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/statm")).trim();
-            long pages = Long.parseLong(statm.split("\\s+")[1]);
-            return pages * 4096L;
-        } catch (IOException | RuntimeException e) {
-            return 0L;
         }
     }
 }

@@ -56,10 +56,6 @@ public final class ConsumptionGate {
         return reasons.contains(reason);
     }
 
-    public synchronized boolean isPaused() {
-        return !reasons.isEmpty();
-    }
-
     private void apply() {
         if (container == null) {
             return;

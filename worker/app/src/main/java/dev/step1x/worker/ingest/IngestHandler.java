@@ -7,9 +7,12 @@ import dev.step1x.contracts.Headers;
 import dev.step1x.contracts.ParseResult;
 import dev.step1x.contracts.ValidationResult;
 import dev.step1x.contracts.Violation;
+import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.metrics.WorkerMeters;
 import dev.step1x.worker.metrics.WorkerStats;
-import dev.step1x.worker.pipeline.EditPipeline;
+import dev.step1x.worker.pipeline.Answerer;
+import dev.step1x.worker.pipeline.Delivery;
+import dev.step1x.worker.pipeline.Intake;
 import dev.step1x.worker.publish.DeadLetter;
 import dev.step1x.worker.publish.ResultSink;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,8 +35,9 @@ import org.springframework.messaging.MessageHeaders;
  * The request binding's consumer ({@code ingest-in-0}, record mode, manual acknowledgment). It never
  * blocks and never throws: each record gets a ticket in the {@link OffsetTracker}, is parsed and validated
  * against the contract, and is either answered at once (REJECTED with INVALID_REQUEST plus a dead-letter
- * copy; unparseable records dead-lettered with the reason in headers) or handed to the pipeline. The
- * offset is acknowledged only once the answer is durable. Above {@code max-in-flight} records the
+ * copy; unparseable records dead-lettered with the reason in headers) or handed to the pipeline's {@link Intake}
+ * with its ticket as the {@link dev.step1x.worker.pipeline.Completion}. The offset is acknowledged only once the
+ * answer is durable. Above {@code max-in-flight} records the
  * consumer is paused (it keeps polling, so the group membership is kept).
  */
 public final class IngestHandler implements Consumer<Message<byte[]>> {
@@ -43,22 +47,27 @@ public final class IngestHandler implements Consumer<Message<byte[]>> {
 
     private final OffsetTracker<Acknowledgment> tracker;
     private final ConsumptionGate gate;
-    private final EditPipeline pipeline;
+    private final Intake intake;
+    private final Answerer answerer;
     private final ResultSink sink;
     private final WorkerStats stats;
     private final MeterRegistry meters;
+    private final CpuMeter cpu;
     private final int maxInFlight;
     private final ContractValidator validator = ContractValidator.shared();
     private volatile boolean draining;
 
-    public IngestHandler(OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, EditPipeline pipeline,
-            ResultSink sink, WorkerStats stats, MeterRegistry meters, int maxInFlight) {
+    /** @param maxInFlight records taken and not committed at which consumption pauses */
+    public IngestHandler(OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, Intake intake, Answerer answerer,
+            ResultSink sink, WorkerStats stats, MeterRegistry meters, CpuMeter cpu, int maxInFlight) {
         this.tracker = tracker;
         this.gate = gate;
-        this.pipeline = pipeline;
+        this.intake = intake;
+        this.answerer = answerer;
         this.sink = sink;
         this.stats = stats;
         this.meters = meters;
+        this.cpu = cpu;
         this.maxInFlight = maxInFlight;
     }
 
@@ -72,6 +81,15 @@ public final class IngestHandler implements Consumer<Message<byte[]>> {
         if (draining) {
             return; // delivered from a poll that started before the pause: leave it uncommitted
         }
+        long c0 = CpuMeter.start();
+        try {
+            take(message);
+        } finally {
+            cpu.consumerWork(c0);
+        }
+    }
+
+    private void take(Message<byte[]> message) {
         MessageHeaders h = message.getHeaders();
         String topic = h.get(KafkaHeaders.RECEIVED_TOPIC, String.class);
         Integer partition = h.get(KafkaHeaders.RECEIVED_PARTITION, Integer.class);
@@ -113,12 +131,14 @@ public final class IngestHandler implements Consumer<Message<byte[]>> {
         byte[] payload = message.getPayload();
         int attempt = parseAttempt(header(h, Headers.ATTEMPT));
         String traceparent = header(h, Headers.TRACEPARENT);
+        long c0 = CpuMeter.start();
         ParseResult<EditRequest> parsed = validator.parseRequest(payload);
+        cpu.stop(CpuMeter.Part.JSON, c0);
         ValidationResult v = parsed.validation();
         switch (v.outcome()) {
             case VALID -> {
                 EditRequest request = parsed.orElseThrow().withDefaults();
-                pipeline.accept(ticket, request, payload, timestamp, attempt, traceparent);
+                intake.accept(request, payload, timestamp, new Delivery(ticket, attempt, traceparent));
             }
             case INVALID -> {
                 String id = v.requestId().orElse(null);
@@ -133,8 +153,8 @@ public final class IngestHandler implements Consumer<Message<byte[]>> {
                     dl.thenRun(ticket::complete);
                     return;
                 }
-                CompletableFuture<Void> answered = pipeline.reject(id, ErrorCode.INVALID_REQUEST, reason, timestamp,
-                        attempt, traceparent, null);
+                CompletableFuture<Void> answered = answerer.reject(id, ErrorCode.INVALID_REQUEST, reason, timestamp,
+                        attempt, traceparent);
                 CompletableFuture.allOf(dl, answered).thenRun(ticket::complete);
             }
             case UNPARSEABLE -> {
@@ -146,8 +166,8 @@ public final class IngestHandler implements Consumer<Message<byte[]>> {
                     dl.thenRun(ticket::complete);
                     return;
                 }
-                CompletableFuture<Void> answered = pipeline.reject(id, ErrorCode.UNPARSEABLE_REQUEST, reason,
-                        timestamp, attempt, traceparent, null);
+                CompletableFuture<Void> answered = answerer.reject(id, ErrorCode.UNPARSEABLE_REQUEST, reason,
+                        timestamp, attempt, traceparent);
                 CompletableFuture.allOf(dl, answered).thenRun(ticket::complete);
             }
         }

@@ -1,5 +1,6 @@
 package dev.step1x.worker.ingest;
 
+import dev.step1x.worker.pipeline.Completion;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,23 +63,12 @@ public final class OffsetTracker<A> {
         return inFlight.get();
     }
 
-    /** Uncommitted records per partition (for tests and logs). */
-    public Map<TopicPartition, Integer> pendingByPartition() {
-        Map<TopicPartition, Integer> m = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
-        tracks.forEach((tp, t) -> {
-            synchronized (t) {
-                m.put(tp, t.pending.size());
-            }
-        });
-        return m;
-    }
-
     private final class Track {
         final TreeMap<Long, Ticket> pending = new TreeMap<>();
     }
 
-    /** One record's claim on its partition's commit position. */
-    public final class Ticket {
+    /** One record's claim on its partition's commit position; the pipeline reports on it as a {@link Completion}. */
+    public final class Ticket implements Completion {
         private final TopicPartition partition;
         private final long offset;
         private final Track track;
@@ -112,6 +102,7 @@ public final class OffsetTracker<A> {
         }
 
         /** The record's outcome is durable; acknowledges the contiguous prefix it may close. Idempotent. */
+        @Override
         public void complete() {
             if (!done.compareAndSet(false, true)) {
                 return;
@@ -141,6 +132,7 @@ public final class OffsetTracker<A> {
          * Gives the record up without acknowledging it (shutdown): it stays uncommitted and is redelivered.
          * Later offsets of the partition are then not committed either.
          */
+        @Override
         public void abandon() {
             if (done.compareAndSet(false, true)) {
                 inFlight.decrementAndGet();

@@ -1,11 +1,17 @@
 package dev.step1x.worker.lifecycle;
 
-import dev.step1x.worker.config.WorkerProperties;
+import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.ingest.IngestHandler;
 import dev.step1x.worker.ingest.OffsetTracker;
-import dev.step1x.worker.pipeline.EditPipeline;
+import dev.step1x.worker.pipeline.Answerer;
+import dev.step1x.worker.pipeline.Finisher;
+import dev.step1x.worker.pipeline.Prefetch;
+import dev.step1x.worker.pipeline.Prepared;
+import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.publish.ResultSink;
+import java.time.Duration;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -27,24 +33,23 @@ public final class DrainLifecycle implements SmartLifecycle {
     /** Stops before the input binding (Integer.MAX_VALUE - 1000); higher phases stop first. */
     public static final int PHASE = Integer.MAX_VALUE - 500;
 
-    private final WorkerProperties props;
+    /** The stages the drain stops, in the order requests flow through them. */
+    public record Stages(IngestHandler ingest, Prefetch prefetch, StorageRetry storageRetry, Batcher<Prepared> batcher,
+            InferenceLoop loop, Finisher finisher, Answerer answerer, ResultSink sink) {}
+
+    private final Duration grace;
     private final ConsumptionGate gate;
-    private final IngestHandler ingest;
-    private final InferenceLoop loop;
-    private final EditPipeline pipeline;
-    private final ResultSink sink;
+    private final Stages stages;
     private final OffsetTracker<?> tracker;
     private final ApplicationContext context;
     private volatile boolean running;
 
-    public DrainLifecycle(WorkerProperties props, ConsumptionGate gate, IngestHandler ingest, InferenceLoop loop,
-            EditPipeline pipeline, ResultSink sink, OffsetTracker<?> tracker, ApplicationContext context) {
-        this.props = props;
+    /** @param grace how long the batch in flight may take to finish, publish and commit */
+    public DrainLifecycle(Duration grace, ConsumptionGate gate, Stages stages, OffsetTracker<?> tracker,
+            ApplicationContext context) {
+        this.grace = grace;
         this.gate = gate;
-        this.ingest = ingest;
-        this.loop = loop;
-        this.pipeline = pipeline;
-        this.sink = sink;
+        this.stages = stages;
         this.tracker = tracker;
         this.context = context;
     }
@@ -61,23 +66,25 @@ public final class DrainLifecycle implements SmartLifecycle {
         }
         running = false;
         long t0 = System.nanoTime();
-        long deadline = t0 + props.getLifecycle().getDrainGrace().toNanos();
-        log.info("draining: consumption paused, finishing the batch in flight (grace {})",
-                props.getLifecycle().getDrainGrace());
+        long deadline = t0 + grace.toNanos();
+        log.info("draining: consumption paused, finishing the batch in flight (grace {})", grace);
         AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
         gate.pause(ConsumptionGate.Reason.DRAINING);
-        ingest.drain();
-        pipeline.stopAccepting();
+        stages.ingest().drain();
+        stages.prefetch().stopAccepting();
+        stages.storageRetry().stop();
+        stages.batcher().setFlushing(true);
         try {
-            boolean loopDone = loop.stopAndWait(deadline);
-            int abandoned = pipeline.abandonQueued();
-            boolean uploadsDone = pipeline.awaitUploads(deadline);
-            while (sink.pending() > 0 && System.nanoTime() < deadline) {
+            boolean loopDone = stages.loop().stopAndWait(deadline);
+            List<Prepared> queued = stages.batcher().drainAll();
+            queued.forEach(p -> stages.answerer().abandon(p.accepted()));
+            boolean uploadsDone = stages.finisher().awaitIdle(deadline);
+            while (stages.sink().pending() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             log.info("drained in {} ms: batch finished {}, uploads finished {}, publishes pending {}, {} queued "
                     + "requests given up, {} records left uncommitted", (System.nanoTime() - t0) / 1_000_000, loopDone,
-                    uploadsDone, sink.pending(), abandoned, tracker.inFlight());
+                    uploadsDone, stages.sink().pending(), queued.size(), tracker.inFlight());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

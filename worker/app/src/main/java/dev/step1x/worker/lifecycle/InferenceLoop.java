@@ -1,18 +1,18 @@
 package dev.step1x.worker.lifecycle;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.image.ImageEncoding;
+import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
-import dev.step1x.engine.pipeline.ImageEncoding;
-import dev.step1x.engine.runtime.EngineBuildInfo;
 import dev.step1x.worker.batching.Batcher;
-import dev.step1x.worker.config.WorkerProperties;
 import dev.step1x.worker.engine.EngineFactory;
+import dev.step1x.worker.engine.EngineSettings;
 import dev.step1x.worker.ingest.ConsumptionGate;
-import dev.step1x.worker.pipeline.EditPipeline;
-import dev.step1x.worker.pipeline.WorkItem;
+import dev.step1x.worker.pipeline.BatchRunner;
+import dev.step1x.worker.pipeline.Prepared;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -21,8 +21,8 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The one thread that owns the engine: it opens the engine, runs one warm-up batch, opens the consumption
- * gate, then loops taking batches from the batcher and running them. Its heartbeat drives liveness; the
- * warm-up drives readiness.
+ * gate, then loops taking batches from the batcher and running them ({@link BatchRunner}). Its heartbeat drives
+ * liveness; the warm-up drives readiness.
  */
 public final class InferenceLoop implements SmartLifecycle {
 
@@ -31,9 +31,10 @@ public final class InferenceLoop implements SmartLifecycle {
     /** Starts before the input binding (whose phase is Integer.MAX_VALUE - 1000). */
     public static final int PHASE = Integer.MAX_VALUE - 2000;
 
-    private final WorkerProperties props;
+    private final EngineSettings settings;
     private final EngineFactory.Setup setup;
-    private final EditPipeline pipeline;
+    private final Batcher<Prepared> batcher;
+    private final BatchRunner runner;
     private final ConsumptionGate gate;
     private volatile Thread thread;
     private volatile EditEngine engine;
@@ -46,10 +47,12 @@ public final class InferenceLoop implements SmartLifecycle {
     private volatile String engineDescription = "not loaded";
 
     /** @param setup the checked engine settings ({@link EngineFactory#check}) */
-    public InferenceLoop(WorkerProperties props, EngineFactory.Setup setup, EditPipeline pipeline, ConsumptionGate gate) {
-        this.props = props;
+    public InferenceLoop(EngineSettings settings, EngineFactory.Setup setup, Batcher<Prepared> batcher,
+            BatchRunner runner, ConsumptionGate gate) {
+        this.settings = settings;
         this.setup = setup;
-        this.pipeline = pipeline;
+        this.batcher = batcher;
+        this.runner = runner;
         this.gate = gate;
         gate.pause(ConsumptionGate.Reason.WARMING_UP);
     }
@@ -67,20 +70,17 @@ public final class InferenceLoop implements SmartLifecycle {
 
     private void run() {
         try {
-            EngineFactory.Opened opened = EngineFactory.open(setup, props.getEngine());
+            EngineFactory.Opened opened = EngineFactory.open(setup, settings);
             engine = opened.engine();
             simulated = opened.simulated();
             engineDescription = engine.describe();
-            String device = simulated ? EngineFactory.SIMULATED_DEVICE : props.getEngine().getDevice();
-            String version = EngineBuildInfo.current().engineVersion();
-            pipeline.engineReady(engine, new EditPipeline.WorkerIdentity(props.resolvedId(), device,
-                    version == null || version.isBlank() ? "unknown" : version, simulated));
+            runner.engineReady(engine);
             if (simulated) {
                 log.warn("engine open: {} -- SIMULATED: outputs are not Step1X-Edit edits", engineDescription);
             } else {
                 log.info("engine open: {}", engineDescription);
             }
-            if (props.getEngine().getWarmup().isEnabled()) {
+            if (settings.warmup().enabled()) {
                 warmUp();
             }
             ready = true;
@@ -90,16 +90,15 @@ public final class InferenceLoop implements SmartLifecycle {
             log.error("the engine could not be opened or warmed up; the worker is not live", e);
             return;
         }
-        Batcher<WorkItem> batcher = pipeline.batcher();
         while (!stopRequested) {
             heartbeatNanos = System.nanoTime();
             try {
-                Batcher.Batch<WorkItem> b = batcher.poll(Duration.ofMillis(250));
+                Batcher.Batch<Prepared> b = batcher.poll(Duration.ofMillis(250));
                 if (b == null) {
                     continue;
                 }
                 batchStartNanos = System.nanoTime();
-                pipeline.runBatch(b);
+                runner.run(b);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -112,20 +111,28 @@ public final class InferenceLoop implements SmartLifecycle {
         log.info("inference loop stopped");
     }
 
-    private void warmUp() {
+    /**
+     * One request's whole image path, before the worker reports ready: a synthetic picture encoded and decoded as an
+     * input would be, resized to its bucket, one engine batch, resized back and encoded. Besides the engine's own
+     * warm-up this compiles the CPU stages' hot loops (decoder, Pillow resizes, encoder), which a restarted worker
+     * otherwise runs interpreted on its first backlog.
+     */
+    private void warmUp() throws java.io.IOException {
         long t0 = System.nanoTime();
-        WorkerProperties.Warmup w = props.getEngine().getWarmup();
+        EngineSettings.Warmup w = settings.warmup();
         int size = 64;
         byte[] data = new byte[size * size * 3];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (i * 7);
         }
-        EditInput in = new EditInput(new RgbImage(size, size, data), "warm-up", "", w.getSizeLevel(), w.getSteps(),
-                6.0f, 0L, setup.warmupVersion(), ImageEncoding.PNG);
+        RgbImage picture = ImageFiles.decode(ImageEncoding.PNG.encode(new RgbImage(size, size, data)), size * size);
+        EditInput in = new EditInput(picture, "warm-up", "", w.sizeLevel(), w.steps(), 6.0f, 0L,
+                setup.warmupVersion()).resizedToBucket();
         List<EditOutput> out = engine.edit(List.of(in));
         if (out.size() != 1) {
             throw new IllegalStateException("warm-up batch returned " + out.size() + " outputs");
         }
+        out.get(0).finish(ImageEncoding.PNG);
         log.info("warm-up batch ({}) ran in {} ms", in.bucket(), (System.nanoTime() - t0) / 1_000_000);
     }
 

@@ -1,6 +1,5 @@
 package dev.step1x.worker.lifecycle;
 
-import dev.step1x.worker.config.WorkerProperties;
 import java.time.Duration;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -24,9 +23,8 @@ public final class WorkerHealth {
         };
     }
 
-    /** DOWN when the engine failed or the loop has not progressed for the stall timeout. In the liveness group. */
-    public static HealthIndicator liveness(InferenceLoop loop, WorkerProperties props) {
-        Duration limit = props.livenessStallTimeout();
+    /** DOWN when the engine failed or the loop has not progressed for {@code limit}. In the liveness group. */
+    public static HealthIndicator liveness(InferenceLoop loop, Duration limit) {
         return () -> {
             if (loop.failure() != null) {
                 return Health.down().withDetail("error", String.valueOf(loop.failure())).build();

@@ -15,7 +15,7 @@ import java.time.Duration;
 public enum WorkerMeters {
     /** Timer: waiting time of a request before its batch started (record timestamp to batch start, less fetch and decode). Triton: nv_inference_queue_duration_us. */
     QUEUE_DURATION("step1x.inference.queue.duration", "Time a request waited before its batch ran"),
-    /** Timer, tag stage: fetch, decode, mllm, vae_encode, denoise, vae_decode, encode, upload, publish, compute. Triton: nv_inference_compute_*_duration_us. */
+    /** Timer, tag stage: fetch, decode, resize, compute, mllm, vae_encode, denoise, vae_decode, encode, upload. Triton: nv_inference_compute_*_duration_us. */
     STAGE_DURATION("step1x.inference.stage.duration", "Time per pipeline stage (batch stages: per batch)"),
     /** Timer: record timestamp to result published. Triton: nv_inference_request_duration_us. */
     REQUEST_DURATION("step1x.inference.request.duration", "End-to-end time of a request"),
@@ -48,7 +48,9 @@ public enum WorkerMeters {
     /** Gauge: 1 when the simulated stand-in engine answers requests (worker.engine.mode=simulated), else 0. */
     ENGINE_SIMULATED("step1x.engine.simulated", "1 when the simulated stand-in engine answers requests (its outputs are not model edits)"),
     /** Gauge: 1 while consumption is paused, tag reason. */
-    CONSUMPTION_PAUSED("step1x.worker.consumption.paused", "1 while the request consumer is paused, by reason");
+    CONSUMPTION_PAUSED("step1x.worker.consumption.paused", "1 while the request consumer is paused, by reason"),
+    /** Function counter, tag part (decode, resize, encode, hash, json, s3, kafka): CPU seconds ({@link CpuMeter}). */
+    CPU("step1x.worker.cpu", "Worker CPU time by part of the request path");
 
     private final String name;
     private final String description;

@@ -25,9 +25,6 @@ public final class WorkerStats {
     private long busyNanos;
     private List<Double> latencies = new ArrayList<>();
     private long windowStart = System.nanoTime();
-    // totals since start (tests, local run)
-    private long totalBatches;
-    private long totalRows;
 
     public synchronized void result(ResultStatus status, double totalMs) {
         switch (status) {
@@ -44,21 +41,11 @@ public final class WorkerStats {
     public synchronized void batch(int batchRows, long nanos) {
         batches++;
         rows += batchRows;
-        totalBatches++;
-        totalRows += batchRows;
         busyNanos += nanos;
     }
 
     public synchronized void deadLettered() {
         deadLettered++;
-    }
-
-    public synchronized long totalBatches() {
-        return totalBatches;
-    }
-
-    public synchronized long totalRows() {
-        return totalRows;
     }
 
     public synchronized Window takeWindow() {

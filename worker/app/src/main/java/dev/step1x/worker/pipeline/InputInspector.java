@@ -3,7 +3,7 @@ package dev.step1x.worker.pipeline;
 import dev.step1x.contracts.ErrorCode;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
-import dev.step1x.worker.config.WorkerProperties;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -19,11 +19,18 @@ import java.util.stream.Collectors;
  */
 public final class InputInspector {
 
+    /**
+     * @param maxPixels the largest width x height accepted, from the header before decoding
+     * @param allowedFormats png, jpeg (or jpg), webp
+     */
+    public record Settings(long maxPixels, List<String> allowedFormats) {}
+
     private final Set<ImageFiles.Format> allowed;
     private final long maxPixels;
 
-    public InputInspector(WorkerProperties.Limits limits) {
-        this.allowed = limits.getAllowedFormats().stream()
+    /** @throws IllegalArgumentException naming an unknown format */
+    public InputInspector(Settings settings) {
+        this.allowed = settings.allowedFormats().stream()
                 .map(s -> s.trim().toLowerCase(Locale.ROOT))
                 .map(s -> switch (s) {
                     case "png" -> ImageFiles.Format.PNG;
@@ -33,7 +40,7 @@ public final class InputInspector {
                             + "' (png, jpeg, webp)");
                 })
                 .collect(Collectors.toUnmodifiableSet());
-        this.maxPixels = limits.getMaxPixels();
+        this.maxPixels = settings.maxPixels();
     }
 
     /** Probes the header, checks format and pixels, then decodes. */

@@ -3,9 +3,9 @@ package dev.step1x.worker.publish;
 import dev.step1x.contracts.ContractJson;
 import dev.step1x.contracts.Headers;
 import dev.step1x.contracts.WorkerMetrics;
+import dev.step1x.worker.metrics.CpuMeter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -34,13 +34,15 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
 
     private final StreamBridge bridge;
     private final String workerId;
+    private final CpuMeter cpu;
     private final ExecutorService pool;
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
-    public StreamBridgeResultSink(StreamBridge bridge, String workerId, int threads) {
+    public StreamBridgeResultSink(StreamBridge bridge, String workerId, int threads, CpuMeter cpu) {
         this.bridge = bridge;
         this.workerId = workerId;
+        this.cpu = cpu;
         this.pool = Executors.newFixedThreadPool(threads, Threads.named("publish"));
     }
 
@@ -78,7 +80,10 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
 
     @Override
     public void metrics(String id, WorkerMetrics snapshot) {
-        Message<byte[]> m = MessageBuilder.withPayload(ContractJson.toBytes(snapshot))
+        long c0 = CpuMeter.start();
+        byte[] json = ContractJson.toBytes(snapshot);
+        cpu.stop(CpuMeter.Part.JSON, c0);
+        Message<byte[]> m = MessageBuilder.withPayload(json)
                 .setHeader(KafkaHeaders.KEY, utf8(id))
                 .setHeader(Headers.SCHEMA_VERSION, utf8("1"))
                 .setHeader(Headers.CONTENT_TYPE, utf8(Headers.JSON_CONTENT_TYPE))
@@ -100,13 +105,16 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
         pool.execute(() -> {
             long backoff = 100;
             while (true) {
+                long c0 = CpuMeter.start();
                 try {
                     if (!bridge.send(binding, message)) {
                         throw new IllegalStateException("StreamBridge refused the message");
                     }
+                    cpu.stop(CpuMeter.Part.KAFKA, c0);
                     done.complete(null);
                     return;
                 } catch (RuntimeException e) {
+                    cpu.stop(CpuMeter.Part.KAFKA, c0);
                     if (closed) {
                         done.completeExceptionally(e);
                         return;
@@ -160,8 +168,4 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
         return s.length() <= max ? s : s.substring(0, max - 3) + "...";
     }
 
-    /** Map of header name to raw value, for copying. */
-    public static Map<String, byte[]> none() {
-        return Map.of();
-    }
 }

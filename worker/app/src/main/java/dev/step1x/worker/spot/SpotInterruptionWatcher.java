@@ -3,12 +3,9 @@ package dev.step1x.worker.spot;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -16,8 +13,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * own daemon thread; after it the watcher stops polling. An exception thrown by the callback is logged and
  * does not reach the poll loop.
  *
- * <p>Off by default ({@link Settings#defaults()}): outside EC2 there is no metadata service, and inside a
+ * <p>Off by default ({@link SpotWatcherSettings#defaults()}): outside EC2 there is no metadata service, and inside a
  * pod IMDSv2 answers only if the node allows a PUT response hop limit of 2 (Karpenter's EC2NodeClass
  * {@code metadataOptions.httpPutResponseHopLimit}); with a hop limit of 1 the token request times out and
  * the watcher simply never fires (Karpenter's interruption queue still drains the node).
@@ -55,67 +50,6 @@ public final class SpotInterruptionWatcher implements AutoCloseable {
     static final String TOKEN_TTL_HEADER = "X-aws-ec2-metadata-token-ttl-seconds";
     static final String TOKEN_HEADER = "X-aws-ec2-metadata-token";
 
-    private static final Pattern ACTION = Pattern.compile("\"action\"\\s*:\\s*\"([^\"]*)\"");
-    private static final Pattern TIME = Pattern.compile("\"time\"\\s*:\\s*\"([^\"]*)\"");
-    private static final int MAX_BODY_CHARS = 4096;
-
-    /**
-     * How the watcher polls.
-     *
-     * @param enabled        off by default; {@link #start()} does nothing while false
-     * @param baseUrl        scheme, host and port of the metadata service (tests point it at a fake)
-     * @param interval       time between two polls (AWS recommends 5 s; the notice comes 2 min ahead)
-     * @param requestTimeout connect and response timeout of one request
-     * @param tokenTtl       lifetime asked for each IMDSv2 token (1 s to 6 h)
-     */
-    public record Settings(boolean enabled, URI baseUrl, Duration interval, Duration requestTimeout,
-            Duration tokenTtl) {
-
-        public Settings {
-            Objects.requireNonNull(baseUrl, "baseUrl");
-            Objects.requireNonNull(interval, "interval");
-            Objects.requireNonNull(requestTimeout, "requestTimeout");
-            Objects.requireNonNull(tokenTtl, "tokenTtl");
-            if (baseUrl.getScheme() == null || baseUrl.getHost() == null) {
-                throw new IllegalArgumentException("baseUrl must be absolute, e.g. http://169.254.169.254: " + baseUrl);
-            }
-            if (interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("interval must be positive: " + interval);
-            }
-            if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-                throw new IllegalArgumentException("requestTimeout must be positive: " + requestTimeout);
-            }
-            if (tokenTtl.compareTo(Duration.ofSeconds(1)) < 0 || tokenTtl.compareTo(Duration.ofHours(6)) > 0) {
-                throw new IllegalArgumentException("tokenTtl must be between 1 s and 6 h (IMDSv2 limits): " + tokenTtl);
-            }
-        }
-
-        /** Disabled; IMDS at 169.254.169.254; every 5 s; 2 s timeout; 6 h tokens. */
-        public static Settings defaults() {
-            return new Settings(false, DEFAULT_BASE_URL, Duration.ofSeconds(5), Duration.ofSeconds(2),
-                    Duration.ofHours(6));
-        }
-
-        public Settings withEnabled(boolean value) {
-            return new Settings(value, baseUrl, interval, requestTimeout, tokenTtl);
-        }
-
-        public Settings withBaseUrl(URI value) {
-            return new Settings(enabled, value, interval, requestTimeout, tokenTtl);
-        }
-
-        public Settings withInterval(Duration value) {
-            return new Settings(enabled, baseUrl, value, requestTimeout, tokenTtl);
-        }
-
-        public Settings withRequestTimeout(Duration value) {
-            return new Settings(enabled, baseUrl, interval, value, tokenTtl);
-        }
-
-        public Settings withTokenTtl(Duration value) {
-            return new Settings(enabled, baseUrl, interval, requestTimeout, value);
-        }
-    }
 
     /**
      * The interruption notice as the metadata service gave it.
@@ -134,26 +68,22 @@ public final class SpotInterruptionWatcher implements AutoCloseable {
         NO_NOTICE, NOTICE, UNAVAILABLE
     }
 
-    private record Token(String value, Instant renewAfter) {
-    }
-
-    private final Settings settings;
+    private final SpotWatcherSettings settings;
     private final Runnable onNotice;
-    private final HttpClient http;
+    private final MetadataClient imds;
     private final Clock clock;
     private final AtomicBoolean fired = new AtomicBoolean();
     private final AtomicReference<Notice> notice = new AtomicReference<>();
     private final Object lifecycleLock = new Object();
     private ScheduledExecutorService executor;
     private volatile boolean closed;
-    private Token token; // only touched by the polling thread (or by pollOnce callers, one at a time)
     private boolean unavailableLogged;
 
     /**
-     * @param settings how to poll (see {@link Settings#defaults()})
+     * @param settings how to poll (see {@link SpotWatcherSettings#defaults()})
      * @param onNotice called once, on the watcher's thread, when a notice appears
      */
-    public SpotInterruptionWatcher(Settings settings, Runnable onNotice) {
+    public SpotInterruptionWatcher(SpotWatcherSettings settings, Runnable onNotice) {
         this(settings, onNotice, HttpClient.newBuilder()
                 .connectTimeout(settings.requestTimeout())
                 .version(HttpClient.Version.HTTP_1_1)
@@ -162,14 +92,14 @@ public final class SpotInterruptionWatcher implements AutoCloseable {
                 .build(), Clock.systemUTC());
     }
 
-    SpotInterruptionWatcher(Settings settings, Runnable onNotice, HttpClient http, Clock clock) {
+    SpotInterruptionWatcher(SpotWatcherSettings settings, Runnable onNotice, HttpClient http, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.onNotice = Objects.requireNonNull(onNotice, "onNotice");
-        this.http = Objects.requireNonNull(http, "http");
+        this.imds = new MetadataClient(settings, Objects.requireNonNull(http, "http"), clock);
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    public Settings settings() {
+    public SpotWatcherSettings settings() {
         return settings;
     }
 
@@ -260,67 +190,41 @@ public final class SpotInterruptionWatcher implements AutoCloseable {
     }
 
     private PollResult checkInstanceAction() throws IOException, InterruptedException {
-        String tok = currentToken();
+        String tok = token();
         if (tok == null) {
             return PollResult.UNAVAILABLE;
         }
-        HttpResponse<String> response = getInstanceAction(tok);
+        HttpResponse<String> response = imds.instanceAction(tok);
         if (response.statusCode() == 401) {
             // Expired or revoked token: get a new one and try once more.
-            token = null;
-            tok = currentToken();
+            imds.forgetToken();
+            tok = token();
             if (tok == null) {
                 return PollResult.UNAVAILABLE;
             }
-            response = getInstanceAction(tok);
+            response = imds.instanceAction(tok);
         }
         int status = response.statusCode();
         if (status == 404) {
             return PollResult.NO_NOTICE;
         }
         if (status == 200) {
-            fire(parse(response.body()));
+            fire(MetadataClient.parse(response.body(), clock.instant()));
             return PollResult.NOTICE;
         }
         if (status == 401) {
-            token = null;
+            imds.forgetToken();
         }
         return unavailable("HTTP " + status + " from " + INSTANCE_ACTION_PATH);
     }
 
-    private HttpResponse<String> getInstanceAction(String tok) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(settings.baseUrl().resolve(INSTANCE_ACTION_PATH))
-                .timeout(settings.requestTimeout())
-                .header(TOKEN_HEADER, tok)
-                .GET()
-                .build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** The cached token, or a new one when none is cached or it is due for renewal; null if IMDS refused. */
-    private String currentToken() throws IOException, InterruptedException {
-        Instant now = clock.instant();
-        Token t = token;
-        if (t != null && now.isBefore(t.renewAfter())) {
-            return t.value();
+    /** The session token, or null (logged) when the metadata service refused one. */
+    private String token() throws IOException, InterruptedException {
+        MetadataClient.TokenAnswer t = imds.token();
+        if (t.value() == null) {
+            unavailable("HTTP " + t.status() + " from " + TOKEN_PATH);
         }
-        long ttlSeconds = Math.max(1, settings.tokenTtl().toSeconds());
-        HttpRequest request = HttpRequest.newBuilder(settings.baseUrl().resolve(TOKEN_PATH))
-                .timeout(settings.requestTimeout())
-                .header(TOKEN_TTL_HEADER, Long.toString(ttlSeconds))
-                .PUT(HttpRequest.BodyPublishers.noBody())
-                .build();
-        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        String body = response.body() == null ? "" : response.body().strip();
-        if (response.statusCode() != 200 || body.isEmpty()) {
-            token = null;
-            unavailable("HTTP " + response.statusCode() + " from " + TOKEN_PATH);
-            return null;
-        }
-        // Renew a minute before expiry (half-way for very short TTLs), so a poll never uses a dying token.
-        long marginSeconds = ttlSeconds > 120 ? 60 : Math.max(0, ttlSeconds / 2);
-        token = new Token(body, now.plusSeconds(ttlSeconds - marginSeconds));
-        return body;
+        return t.value();
     }
 
     private PollResult unavailable(String why) {
@@ -332,25 +236,6 @@ public final class SpotInterruptionWatcher implements AutoCloseable {
             log.debug("Instance metadata service still unavailable: {}", why);
         }
         return PollResult.UNAVAILABLE;
-    }
-
-    private Notice parse(String rawBody) {
-        String body = rawBody == null ? "" : rawBody;
-        if (body.length() > MAX_BODY_CHARS) {
-            body = body.substring(0, MAX_BODY_CHARS);
-        }
-        Matcher a = ACTION.matcher(body);
-        String action = a.find() ? a.group(1) : "unknown";
-        Optional<Instant> time = Optional.empty();
-        Matcher t = TIME.matcher(body);
-        if (t.find()) {
-            try {
-                time = Optional.of(Instant.parse(t.group(1)));
-            } catch (DateTimeParseException e) {
-                time = Optional.empty();
-            }
-        }
-        return new Notice(action, time, body, clock.instant());
     }
 
     private void fire(Notice n) {

@@ -1,8 +1,9 @@
 package dev.step1x.worker.storage;
 
-import dev.step1x.worker.config.WorkerProperties;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -29,10 +30,23 @@ import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 /** {@link ObjectStore} on the AWS SDK v2 synchronous S3 client. */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
-    private final S3Client s3;
-    private final WorkerProperties.Storage cfg;
+    /**
+     * The client and write settings ({@code worker.storage.*}).
+     *
+     * @param endpoint endpoint override for S3-compatible stores, or null for AWS
+     * @param accessKey static credentials, or null for the SDK's default chain
+     * @param checksumsWhenRequired send and validate checksums only when the API requires them
+     * @param callTimeout one API call including the SDK's own retries
+     * @param sse server-side encryption of outputs (AES256, aws:kms) or null
+     * @param sseKmsKeyId the KMS key with aws:kms, or null
+     */
+    public record Settings(URI endpoint, String region, boolean pathStyle, String accessKey, String secretKey,
+            boolean checksumsWhenRequired, Duration callTimeout, String sse, String sseKmsKeyId) {}
 
-    public S3ObjectStore(S3Client s3, WorkerProperties.Storage cfg) {
+    private final S3Client s3;
+    private final Settings cfg;
+
+    public S3ObjectStore(S3Client s3, Settings cfg) {
         this.s3 = s3;
         this.cfg = cfg;
     }
@@ -41,19 +55,19 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      * A client from the properties: endpoint override and path style for local stores, static credentials
      * when given (else the default chain: env, profile, web identity / pod identity, instance role).
      */
-    public static S3Client client(WorkerProperties.Storage cfg) {
+    public static S3Client client(Settings cfg) {
         S3ClientBuilder b = S3Client.builder()
-                .region(Region.of(cfg.getRegion()))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(cfg.isPathStyle()).build())
-                .overrideConfiguration(o -> o.apiCallTimeout(cfg.getCallTimeout()));
-        if (cfg.getEndpoint() != null) {
-            b.endpointOverride(cfg.getEndpoint());
+                .region(Region.of(cfg.region()))
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(cfg.pathStyle()).build())
+                .overrideConfiguration(o -> o.apiCallTimeout(cfg.callTimeout()));
+        if (cfg.endpoint() != null) {
+            b.endpointOverride(cfg.endpoint());
         }
-        AwsCredentialsProvider creds = cfg.getAccessKey() != null && !cfg.getAccessKey().isBlank()
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(cfg.getAccessKey(), cfg.getSecretKey()))
+        AwsCredentialsProvider creds = cfg.accessKey() != null && !cfg.accessKey().isBlank()
+                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(cfg.accessKey(), cfg.secretKey()))
                 : DefaultCredentialsProvider.builder().build();
         b.credentialsProvider(creds);
-        if (cfg.isChecksumsWhenRequired()) {
+        if (cfg.checksumsWhenRequired()) {
             b.requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                     .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         }
@@ -110,14 +124,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
 
     /** Adds the configured server-side encryption headers. */
-    static void applySse(PutObjectRequest.Builder req, WorkerProperties.Storage cfg) {
-        String sse = cfg.getSse();
+    static void applySse(PutObjectRequest.Builder req, Settings cfg) {
+        String sse = cfg.sse();
         if (sse == null || sse.isBlank()) {
             return;
         }
         req.serverSideEncryption(ServerSideEncryption.fromValue(sse));
-        if (cfg.getSseKmsKeyId() != null && !cfg.getSseKmsKeyId().isBlank()) {
-            req.ssekmsKeyId(cfg.getSseKmsKeyId());
+        if (cfg.sseKmsKeyId() != null && !cfg.sseKmsKeyId().isBlank()) {
+            req.ssekmsKeyId(cfg.sseKmsKeyId());
         }
     }
 

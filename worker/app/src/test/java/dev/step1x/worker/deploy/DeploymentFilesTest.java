@@ -118,7 +118,7 @@ class DeploymentFilesTest {
         assertThat(bound.getEngine().getModelDir()).isEqualTo(map(values(), "model").get("mountPath"))
                 .isEqualTo("/models");
         assertThat(bound.getEngine().getQwenDir()).as("unset by default: Qwen inside the model directory").isNull();
-        assertThat(dev.step1x.worker.engine.EngineFactory.simulatedRequested(bound.getEngine())).isFalse();
+        assertThat(dev.step1x.worker.engine.EngineFactory.simulatedRequested(bound.getEngine().toSettings())).isFalse();
         assertThat(bound.getEngine().getDevice()).isEqualTo("gpu");
         assertThat(bound.getEngine().getModelVersions()).containsExactly("v1.1");
         assertThat(bound.getBatching().getMaxBatchRows()).isEqualTo(Integer.parseInt(worker.get("worker.batching.max-batch-rows")));
@@ -170,6 +170,26 @@ class DeploymentFilesTest {
                 .bind("spring.cloud.stream.kafka.binder.consumer-properties", Bindable.mapOf(String.class, String.class))
                 .orElseThrow(IllegalStateException::new);
         assertThat(consumer).containsEntry("session.timeout.ms", "120000");
+    }
+
+    /** max.poll.records is a binder setting (the worker no longer has its own): the chart and the defaults set it. */
+    @Test
+    void maxPollRecordsGoesThroughTheBinderInTheChartAndTheDefaults() throws IOException {
+        String key = "spring.cloud.stream.kafka.binder.consumer-properties.max.poll.records";
+        assertThat(Files.readString(REPO.resolve("infra/helm/step1x-worker/templates/_helpers.tpl")))
+                .contains(key + ": {{ $k.maxPollRecords");
+        Object records = map(values(), "kafka").get("maxPollRecords");
+        assertThat(records).isEqualTo(32);
+        Properties app = new Properties();
+        try (InputStream in = Files.newInputStream(REPO.resolve("worker/app/src/main/resources/application.properties"))) {
+            app.load(in);
+        }
+        assertThat(app.getProperty(key)).isEqualTo(String.valueOf(records));
+        assertThat(app.stringPropertyNames()).noneMatch(k -> k.startsWith("worker.kafka.max-poll"));
+        Map<String, String> consumer = envBinder(Map.of(key, "32"))
+                .bind("spring.cloud.stream.kafka.binder.consumer-properties", Bindable.mapOf(String.class, String.class))
+                .orElseThrow(IllegalStateException::new);
+        assertThat(consumer).containsEntry("max.poll.records", "32");
     }
 
     @Test

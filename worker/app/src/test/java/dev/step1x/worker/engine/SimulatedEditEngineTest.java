@@ -8,7 +8,6 @@ import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
-import dev.step1x.engine.pipeline.ImageEncoding;
 import dev.step1x.worker.support.Images;
 import java.time.Duration;
 import java.util.List;
@@ -18,36 +17,45 @@ class SimulatedEditEngineTest {
 
     final SimulatedEditEngine engine = new SimulatedEditEngine(Duration.ofMillis(20), Duration.ofMillis(10));
 
-    static EditInput input(String sample, long seed, ImageEncoding enc) throws Exception {
+    static EditInput input(String sample, long seed) throws Exception {
         RgbImage img = ImageFiles.decode(Images.sample(sample), 1 << 24);
-        return new EditInput(img, "make it blue", "", 512, 28, 6f, seed, ModelVersion.V1_1, enc);
+        return new EditInput(img, "make it blue", "", 512, 28, 6f, seed, ModelVersion.V1_1);
     }
 
     @Test
-    void deterministicBatchedEqualsAloneAndInvertsColours() throws Exception {
-        EditInput a = input(Images.LANDSCAPE_PNG, 1, ImageEncoding.PNG);
-        EditInput b = input(Images.LANDSCAPE_PNG, 2, ImageEncoding.jpeg(80));
+    void deterministicBatchedEqualsAloneAndInvertsColoursAtTheBucketSize() throws Exception {
+        EditInput a = input(Images.LANDSCAPE_PNG, 1);
+        EditInput b = input(Images.LANDSCAPE_PNG, 2);
         List<EditOutput> batch = engine.edit(List.of(a, b));
         List<EditOutput> alone = engine.edit(List.of(a));
         assertThat(batch).hasSize(2);
         assertThat(batch.get(0).image()).isEqualTo(alone.get(0).image());
-        assertThat(batch.get(0).encoded()).isEqualTo(alone.get(0).encoded());
         assertThat(batch.get(0).batchRows()).isEqualTo(2);
-        assertThat(batch.get(0).contentType()).isEqualTo("image/png");
-        assertThat(batch.get(1).contentType()).isEqualTo("image/jpeg");
-        assertThat(ImageFiles.probe(batch.get(1).encoded()).format()).isEqualTo(ImageFiles.Format.JPEG);
-        RgbImage in = a.image();
         RgbImage out = batch.get(0).image();
-        assertThat(out.width()).isEqualTo(in.width());
-        assertThat(out.height()).isEqualTo(in.height());
+        assertThat(out.width()).isEqualTo(a.bucket().width());
+        assertThat(out.height()).isEqualTo(a.bucket().height());
+        assertThat(batch.get(0).inputWidth()).isEqualTo(a.image().width());
+        assertThat(batch.get(0).inputHeight()).isEqualTo(a.image().height());
         // the sky pixel in the corner is inverted
+        RgbImage in = a.image();
         assertThat(out.get(2, 2, 0)).isEqualTo(255 - in.get(2, 2, 0));
         assertThat(batch.get(0).stageMillis()).containsKeys("mllm", "denoise", "total");
     }
 
     @Test
+    void aPictureResizedByTheCallerIsUsedAsIs() throws Exception {
+        EditInput a = input(Images.LANDSCAPE_PNG, 1).resizedToBucket();
+        RgbImage out = engine.edit(List.of(a)).get(0).image();
+        RgbImage ref = a.resized();
+        assertThat(out.width()).isEqualTo(ref.width());
+        for (int i = 0; i < ref.data().length; i += 997) {
+            assertThat(out.data()[i] & 0xff).isEqualTo(255 - (ref.data()[i] & 0xff));
+        }
+    }
+
+    @Test
     void costIsBasePlusPerRow() throws Exception {
-        EditInput a = input(Images.SQUARE_PNG, 1, null);
+        EditInput a = input(Images.SQUARE_PNG, 1);
         long t0 = System.nanoTime();
         engine.edit(List.of(a, a, a, a));
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -56,14 +64,14 @@ class SimulatedEditEngineTest {
 
     @Test
     void refusesMixedBuckets() throws Exception {
-        EditInput a = input(Images.SQUARE_PNG, 1, null);
-        EditInput b = input(Images.PORTRAIT_JPEG, 1, null);
+        EditInput a = input(Images.SQUARE_PNG, 1);
+        EditInput b = input(Images.PORTRAIT_JPEG, 1);
         assertThatThrownBy(() -> engine.edit(List.of(a, b))).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void aSimulatedDeviceRunsOutOfMemoryAsCudaDoesAndItsPlanOverclaims() throws Exception {
-        EditInput a = input(Images.LANDSCAPE_PNG, 1, ImageEncoding.PNG);
+        EditInput a = input(Images.LANDSCAPE_PNG, 1);
         long row = (long) a.bucket().width() * a.bucket().height();
         SimulatedEditEngine small = new SimulatedEditEngine(Duration.ZERO, Duration.ZERO, 2 * row, 2.0);
         assertThat(small.maxBatchRequests(a.bucket())).isEqualTo(4);

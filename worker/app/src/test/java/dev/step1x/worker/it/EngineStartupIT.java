@@ -16,6 +16,7 @@ import dev.step1x.worker.engine.EngineConfigurationException;
 import dev.step1x.worker.lifecycle.InferenceLoop;
 import dev.step1x.worker.support.Images;
 import dev.step1x.worker.support.ItEnvironment;
+import dev.step1x.worker.support.Workers;
 import dev.step1x.worker.support.ItEnvironment.Collector;
 import dev.step1x.worker.support.ItEnvironment.Topics;
 import dev.step1x.worker.support.Requests;
@@ -67,7 +68,7 @@ class EngineStartupIT {
     }
 
     private static Throwable refusal(String... extra) {
-        Throwable t = catchThrowable(() -> ItEnvironment.startWorker(ItEnvironment.workerArgs(topics, extra)).close());
+        Throwable t = catchThrowable(() -> Workers.start(ItEnvironment.workerArgs(topics, extra)).close());
         assertThat(t).as("the worker must not start").isNotNull();
         Throwable c = t;
         while (c != null && !(c instanceof EngineConfigurationException)) {
@@ -121,7 +122,7 @@ class EngineStartupIT {
     @Test
     void theSimulatedEngineRunsOnlyWhenNamedAndItsResultsSaySo() throws Exception {
         Topics own = Topics.of("engine-startup-simulated", 1);
-        try (ConfigurableApplicationContext worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(own,
+        try (ConfigurableApplicationContext worker = Workers.start(ItEnvironment.workerArgs(own,
                 "worker.id=simulated-by-name", "worker.engine.mode=simulated", "worker.engine.model-versions=v1.1"));
                 Collector results = new Collector(own.results());
                 KafkaProducer<byte[], byte[]> producer = ItEnvironment.producer()) {
@@ -152,7 +153,7 @@ class EngineStartupIT {
         List<String> args = new ArrayList<>(ItEnvironment.workerArgs(own,
                 "worker.id=demo-v11", "worker.engine.model-dir=" + v11Only, "worker.engine.model-versions=v1.1",
                 "worker.kafka.worst-batch-time=10m"));
-        try (ConfigurableApplicationContext worker = ItEnvironment.startWorker(args);
+        try (ConfigurableApplicationContext worker = Workers.start(args);
                 Collector results = new Collector(own.results());
                 KafkaProducer<byte[], byte[]> producer = ItEnvironment.producer()) {
             InferenceLoop loop = worker.getBean(InferenceLoop.class);

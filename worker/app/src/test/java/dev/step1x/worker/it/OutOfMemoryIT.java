@@ -10,6 +10,7 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.pipeline.BucketKey;
 import dev.step1x.worker.support.Images;
 import dev.step1x.worker.support.ItEnvironment;
+import dev.step1x.worker.support.Workers;
 import dev.step1x.worker.support.ItEnvironment.Collector;
 import dev.step1x.worker.support.ItEnvironment.Topics;
 import dev.step1x.worker.support.Requests;
@@ -48,7 +49,7 @@ class OutOfMemoryIT {
         // the scenario needs: 3 rows of 512 planned (3.2 rows), 768 planned alone but > 2 rows, 1024 not planned
         assertThat(pixels(768)).isBetween(2 * rowPixels + 1, (long) (3.2 * rowPixels));
         assertThat(pixels(1024)).isGreaterThan((long) (3.2 * rowPixels));
-        worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
+        worker = Workers.start(ItEnvironment.workerArgs(topics,
                 "worker.id=oom-it-1",
                 "worker.engine.mode=simulated",
                 "worker.engine.model-versions=v1.1",

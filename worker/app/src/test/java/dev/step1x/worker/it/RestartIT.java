@@ -8,6 +8,7 @@ import dev.step1x.contracts.ResultStatus;
 import dev.step1x.contracts.Topics;
 import dev.step1x.worker.support.Images;
 import dev.step1x.worker.support.ItEnvironment;
+import dev.step1x.worker.support.Workers;
 import dev.step1x.worker.support.ItEnvironment.Collector;
 import dev.step1x.worker.support.Requests;
 import java.time.Duration;
@@ -52,7 +53,7 @@ class RestartIT {
         List<String> ids = new ArrayList<>();
         try (Collector results = new Collector(topics.results());
                 KafkaProducer<byte[], byte[]> producer = ItEnvironment.producer()) {
-            ConfigurableApplicationContext first = ItEnvironment.startWorker(append(args, "worker.id=restart-a"));
+            ConfigurableApplicationContext first = Workers.start(append(args, "worker.id=restart-a"));
             for (int i = 0; i < n; i++) {
                 String id = "restart-" + i;
                 ids.add(id);
@@ -64,7 +65,7 @@ class RestartIT {
             int answeredByFirst = results.results().size();
             assertThat(answeredByFirst).as("the first worker was stopped mid-stream").isLessThan(n);
 
-            ConfigurableApplicationContext second = ItEnvironment.startWorker(append(args, "worker.id=restart-b"));
+            ConfigurableApplicationContext second = Workers.start(append(args, "worker.id=restart-b"));
             try {
                 await().atMost(Duration.ofSeconds(90)).until(() -> results.results().keySet().containsAll(ids));
                 Map<String, List<EditResult>> all = results.results();

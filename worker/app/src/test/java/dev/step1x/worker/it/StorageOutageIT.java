@@ -8,6 +8,7 @@ import dev.step1x.contracts.ResultStatus;
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.support.Images;
 import dev.step1x.worker.support.ItEnvironment;
+import dev.step1x.worker.support.Workers;
 import dev.step1x.worker.support.ItEnvironment.Collector;
 import dev.step1x.worker.support.Requests;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class StorageOutageIT {
         ItEnvironment.start();
         ItEnvironment.Topics topics = ItEnvironment.Topics.of("outage-it", 1);
         ItEnvironment.put(ItEnvironment.INPUTS, "outage/landscape.png", Images.sample(Images.LANDSCAPE_PNG));
-        ConfigurableApplicationContext worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
+        ConfigurableApplicationContext worker = Workers.start(ItEnvironment.workerArgs(topics,
                 "worker.engine.mode=simulated",
                 "worker.storage.retry.max-attempts=2",
                 "worker.storage.retry.initial-backoff=50ms",

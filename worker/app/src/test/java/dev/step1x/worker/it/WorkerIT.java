@@ -11,6 +11,7 @@ import dev.step1x.contracts.ResultStatus;
 import dev.step1x.worker.metrics.WorkerStats;
 import dev.step1x.worker.support.Images;
 import dev.step1x.worker.support.ItEnvironment;
+import dev.step1x.worker.support.Workers;
 import dev.step1x.worker.support.ItEnvironment.Collector;
 import dev.step1x.worker.support.ItEnvironment.Topics;
 import dev.step1x.worker.support.Requests;
@@ -65,7 +66,7 @@ class WorkerIT {
         byte[] portrait = Images.sample(Images.PORTRAIT_JPEG);
         ItEnvironment.put(ItEnvironment.INPUTS, "in/truncated.jpg", java.util.Arrays.copyOf(portrait, portrait.length / 2));
         ItEnvironment.put(ItEnvironment.INPUTS, "in/huge.png", new byte[300_000]);
-        worker = ItEnvironment.startWorker(ItEnvironment.workerArgs(topics,
+        worker = Workers.start(ItEnvironment.workerArgs(topics,
                 "worker.id=worker-it-1",
                 "worker.engine.mode=simulated",
                 "worker.engine.model-versions=v1.1",

@@ -5,7 +5,7 @@ import dev.step1x.contracts.EditResult;
 import dev.step1x.contracts.ParseResult;
 import dev.step1x.contracts.Topics;
 import dev.step1x.worker.WorkerApplication;
-import dev.step1x.worker.config.WorkerProperties;
+import dev.step1x.worker.config.EngineProperties;
 import dev.step1x.worker.engine.EngineConfigurationException;
 import dev.step1x.worker.engine.EngineFactory;
 import dev.step1x.worker.lifecycle.InferenceLoop;
@@ -226,12 +226,12 @@ public final class LocalRun implements Callable<Integer> {
         if (!simulated()) {
             // the worker's own start-up check, before any server starts: a directory that does not open is
             // reported at once (an invalid --model value: exit 2; a broken demo model: exit 1)
-            WorkerProperties.Engine check = new WorkerProperties().getEngine();
+            EngineProperties check = new EngineProperties();
             check.setModelDir(modelDir);
             check.setQwenDir(qwenDir == null ? null : qwenDir.toAbsolutePath().toString());
             check.setModelVersions(List.of(VERSION));
             try {
-                EngineFactory.check(check);
+                EngineFactory.check(check.toSettings());
             } catch (EngineConfigurationException e) {
                 console.println("== the model directory does not work: " + e.getMessage());
                 console.println("== " + (demo ? "delete " + show(Path.of(modelDir)) + " to have it written again"

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.step1x.contracts.ErrorCode;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
-import dev.step1x.worker.config.WorkerProperties;
+import dev.step1x.worker.config.LimitsProperties;
 import dev.step1x.worker.support.Images;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,10 +17,7 @@ import org.junit.jupiter.api.Test;
 class InputInspectorTest {
 
     static InputInspector inspector(List<String> formats) {
-        WorkerProperties.Limits l = new WorkerProperties.Limits();
-        l.setMaxPixels(2048L * 2048);
-        l.setAllowedFormats(formats);
-        return new InputInspector(l);
+        return new InputInspector(new InputInspector.Settings(2048L * 2048, formats));
     }
 
     static ErrorCode codeOf(InputInspector i, byte[] bytes) {
@@ -56,7 +53,7 @@ class InputInspectorTest {
     /** WebP is accepted by default: the request contract promises PNG, JPEG and WebP. */
     @Test
     void defaultsAcceptWhatTheContractPromises() throws Exception {
-        InputInspector i = new InputInspector(new WorkerProperties.Limits());
+        InputInspector i = new InputInspector(new LimitsProperties().toInspectorSettings());
         assertThat(i.inspect(Images.sample(Images.LOSSLESS_WEBP)).width()).isEqualTo(48);
         assertThat(i.inspect(Images.sample(Images.PORTRAIT_JPEG)).width()).isEqualTo(240);
     }

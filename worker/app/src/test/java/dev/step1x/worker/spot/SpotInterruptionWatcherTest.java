@@ -47,8 +47,8 @@ class SpotInterruptionWatcherTest {
         }
     }
 
-    private SpotInterruptionWatcher.Settings settings(URI base) {
-        return SpotInterruptionWatcher.Settings.defaults()
+    private SpotWatcherSettings settings(URI base) {
+        return SpotWatcherSettings.defaults()
                 .withEnabled(true)
                 .withBaseUrl(base)
                 .withInterval(INTERVAL)
@@ -58,7 +58,7 @@ class SpotInterruptionWatcherTest {
     @Test
     void offByDefaultAndThenMakesNoRequest() throws Exception {
         imds = new FakeImds();
-        SpotInterruptionWatcher.Settings defaults = SpotInterruptionWatcher.Settings.defaults();
+        SpotWatcherSettings defaults = SpotWatcherSettings.defaults();
         assertThat(defaults.enabled()).isFalse();
         assertThat(defaults.baseUrl()).isEqualTo(URI.create("http://169.254.169.254"));
         assertThat(defaults.interval()).isEqualTo(Duration.ofSeconds(5));
@@ -178,7 +178,7 @@ class SpotInterruptionWatcherTest {
             closedPort = s.getLocalPort();
         }
         AtomicInteger calls = new AtomicInteger();
-        SpotInterruptionWatcher.Settings s = settings(URI.create("http://127.0.0.1:" + closedPort));
+        SpotWatcherSettings s = settings(URI.create("http://127.0.0.1:" + closedPort));
         watcher = new SpotInterruptionWatcher(s, calls::incrementAndGet);
         watcher.start();
         for (int i = 0; i < 5; i++) {
@@ -264,7 +264,7 @@ class SpotInterruptionWatcherTest {
 
     @Test
     void settingsAreChecked() {
-        SpotInterruptionWatcher.Settings d = SpotInterruptionWatcher.Settings.defaults();
+        SpotWatcherSettings d = SpotWatcherSettings.defaults();
         assertThatThrownBy(() -> d.withInterval(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> d.withRequestTimeout(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class);

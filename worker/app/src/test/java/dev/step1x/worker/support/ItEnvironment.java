@@ -4,7 +4,6 @@ import dev.step1x.contracts.ContractValidator;
 import dev.step1x.contracts.EditResult;
 import dev.step1x.contracts.Headers;
 import dev.step1x.contracts.ParseResult;
-import dev.step1x.worker.WorkerApplication;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,8 +25,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -37,7 +34,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 /**
  * The real servers the integration tests share (one per JVM): a KRaft Kafka broker from the Kafka jars
  * (spring-kafka-test's EmbeddedKafkaKraftBroker) and S3Proxy in a child JVM, both on 127.0.0.1. Each test
- * class uses its own topics and starts workers as full Spring Boot applications.
+ * class uses its own topics and starts workers as full Spring Boot applications ({@link Workers}). Nothing here
+ * needs the worker's classes, so the submit module's tests share these servers too.
  */
 public final class ItEnvironment {
 
@@ -122,13 +120,6 @@ public final class ItEnvironment {
         p.addAll(s3proxy.workerProperties());
         p.addAll(List.of(extra));
         return p;
-    }
-
-    /** Starts a worker (a full Spring Boot application) with the given properties. */
-    public static ConfigurableApplicationContext startWorker(List<String> properties) {
-        // as command-line arguments: they must win over application.properties
-        return new SpringApplicationBuilder(WorkerApplication.class)
-                .run(properties.stream().map(p -> "--" + p).toArray(String[]::new));
     }
 
     public static KafkaProducer<byte[], byte[]> producer() {

@@ -39,14 +39,10 @@ public final class LocalS3Proxy implements AutoCloseable {
         this.port = port;
     }
 
-    /** Finds the jar from -Ds3proxy.jar or target/s3proxy/s3proxy.jar and starts the server. */
+    /** Finds the jar from -Ds3proxy.jar or worker/app's target/s3proxy/s3proxy.jar and starts the server. */
     public static LocalS3Proxy start() {
         String prop = System.getProperty("s3proxy.jar");
-        Path jar = prop != null ? Path.of(prop) : Path.of("target/s3proxy/s3proxy.jar");
-        if (!Files.isRegularFile(jar)) {
-            Path alt = Path.of("worker/app/target/s3proxy/s3proxy.jar");
-            jar = Files.isRegularFile(alt) ? alt : jar;
-        }
+        Path jar = prop != null ? Path.of(prop) : AppBuild.target().resolve("s3proxy/s3proxy.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing; build with mvn -pl worker/app package");
         }

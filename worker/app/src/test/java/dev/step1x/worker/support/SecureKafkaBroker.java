@@ -155,7 +155,7 @@ public final class SecureKafkaBroker implements AutoCloseable {
     private Process java(String name, List<String> mainAndArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dlogback.configurationFile=dev/step1x/worker/tools/cli-logback.xml", "-cp", classpath()));
+                "-Dlogback.configurationFile=dev/step1x/worker/support/quiet-logback.xml", "-cp", AppBuild.classpath()));
         cmd.addAll(mainAndArgs);
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
     }
@@ -171,19 +171,6 @@ public final class SecureKafkaBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The module's classes and its test classpath (target/test-classpath.txt, written by the build). */
-    private static String classpath() throws IOException {
-        Path file = Path.of("target/test-classpath.txt");
-        if (!Files.isRegularFile(file)) {
-            file = Path.of("worker/app/target/test-classpath.txt");
-        }
-        if (!Files.isRegularFile(file)) {
-            return System.getProperty("java.class.path");
-        }
-        return file.resolveSibling("classes").toAbsolutePath() + java.io.File.pathSeparator
-                + Files.readString(file).trim();
     }
 
     private void awaitPort(int port) throws IOException {

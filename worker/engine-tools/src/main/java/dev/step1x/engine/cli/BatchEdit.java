@@ -5,12 +5,12 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.image.ImageEncoding;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.BucketKey;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
-import dev.step1x.engine.pipeline.ImageEncoding;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,8 +36,8 @@ import java.util.stream.Stream;
  * decodable within the pixel limit) before the model loads; then the buckets run in the order their first
  * image appears in the file, each in batches; the summary lists the entries in file order. Images are decoded
  * twice (once to check, once for their batch) so that only one batch of pixels is held at a time. Buckets are
- * {@link EditInput#bucket()}: the command line runs the engine without aspect snapping, where that is the
- * engine's own {@code bucketOf}.
+ * {@link EditInput#bucket()}. Each output is brought back to its input's size and encoded by
+ * {@link EditOutput#finish}, as the worker does.
  */
 final class BatchEdit {
 
@@ -153,7 +153,7 @@ final class BatchEdit {
         }
         Path inRoot = inputDir.toAbsolutePath().normalize();
         Path outRoot = outputDir.toAbsolutePath().normalize();
-        String extension = encoding.format() == ImageEncoding.Format.JPEG ? ".jpg" : ".png";
+        String extension = encoding.format() == ImageFiles.Format.JPEG ? ".jpg" : ".png";
         Map<Path, String> outputs = new HashMap<>();
         List<Item> items = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : prompts.entrySet()) {
@@ -251,7 +251,7 @@ final class BatchEdit {
         item.width = image.width();
         item.height = image.height();
         try {
-            item.bucket = settings.input(image, item.instruction, encoding).bucket();
+            item.bucket = settings.input(image, item.instruction).bucket();
         } catch (IllegalArgumentException e) {
             item.fail(Status.REFUSED, e.getMessage());
         }
@@ -296,7 +296,7 @@ final class BatchEdit {
             for (Item item : chunk) {
                 RgbImage image = decode(item); // again: only one batch of pixels is held at a time
                 if (image != null) {
-                    EditInput in = settings.input(image, item.instruction, encoding);
+                    EditInput in = settings.input(image, item.instruction);
                     if (!in.bucket().equals(item.bucket)) { // the file changed since it was checked
                         item.fail(Status.FAILED, "the file changed since it was checked (bucket " + in.bucket() + ")");
                         continue;
@@ -347,7 +347,7 @@ final class BatchEdit {
     private void write(Item item, EditOutput result) {
         try {
             Files.createDirectories(item.output.getParent());
-            Files.write(item.output, result.encoded());
+            Files.write(item.output, result.finish(encoding).bytes());
             item.status = Status.OK;
         } catch (IOException e) {
             item.fail(Status.FAILED, "cannot write " + item.output + ": " + e);

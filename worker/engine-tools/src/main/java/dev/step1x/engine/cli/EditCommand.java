@@ -2,12 +2,13 @@ package dev.step1x.engine.cli;
 
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.dit.Step1XParams;
+import dev.step1x.engine.image.EncodedImage;
+import dev.step1x.engine.image.ImageEncoding;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.lora.LoraMismatchException;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
-import dev.step1x.engine.pipeline.ImageEncoding;
 import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import dev.step1x.engine.runtime.EngineRuntime;
@@ -64,8 +65,8 @@ final class EditCommand implements Callable<Integer> {
     /** The per-image settings both forms share. */
     record Settings(String negative, int sizeLevel, int steps, float guidance, long seed, ModelVersion version,
             long maxPixels) {
-        EditInput input(RgbImage image, String instruction, ImageEncoding encoding) {
-            return new EditInput(image, instruction, negative, sizeLevel, steps, guidance, seed, version, encoding);
+        EditInput input(RgbImage image, String instruction) {
+            return new EditInput(image, instruction, negative, sizeLevel, steps, guidance, seed, version);
         }
     }
 
@@ -250,7 +251,7 @@ final class EditCommand implements Callable<Integer> {
         if (encoding == null) {
             throw CommonOptions.usage(spec, "--out must end in .png, .jpg or .jpeg, got " + out);
         }
-        if (format != null && (format == Format.jpeg) != (encoding.format() == ImageEncoding.Format.JPEG)) {
+        if (format != null && (format == Format.jpeg) != (encoding.format() == ImageFiles.Format.JPEG)) {
             throw CommonOptions.usage(spec, "--format " + format + " does not match --out " + out
                     + " (one image: the --out extension decides)");
         }
@@ -264,7 +265,7 @@ final class EditCommand implements Callable<Integer> {
         }
         EditInput input;
         try {
-            input = settings.input(picture, instruction, encoding);
+            input = settings.input(picture, instruction);
             input.bucket();
         } catch (IllegalArgumentException e) {
             throw new Step1xEditCli.InputException(e.getMessage(), e);
@@ -280,9 +281,10 @@ final class EditCommand implements Callable<Integer> {
                 throw new Step1xEditCli.InputException(e.getMessage(), e);
             }
             bar.done();
-            Files.write(out, result.encoded());
-            cli.out.printf(Locale.ROOT, "wrote %s (%dx%d, %s)%s%n", out, result.image().width(), result.image().height(),
-                    result.contentType(), demo ? " — demo model: the picture is meaningless" : "");
+            EncodedImage file = result.finish(encoding);
+            Files.write(out, file.bytes());
+            cli.out.printf(Locale.ROOT, "wrote %s (%dx%d, %s)%s%n", out, file.width(), file.height(),
+                    file.contentType(), demo ? " — demo model: the picture is meaningless" : "");
             cli.out.printf(Locale.ROOT, "%-12s %10s%n", "stage", "ms");
             for (Map.Entry<String, Double> e : result.stageMillis().entrySet()) {
                 cli.out.printf(Locale.ROOT, "%-12s %10.1f%n", e.getKey(), e.getValue());

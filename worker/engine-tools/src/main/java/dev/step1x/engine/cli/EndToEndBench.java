@@ -4,7 +4,6 @@ import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
-import dev.step1x.engine.pipeline.ImageEncoding;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -132,6 +131,6 @@ final class EndToEndBench {
         String[] instructions = {"Make the sky purple and add a full moon.", "把背景换成海边日落",
             "Change the sign to say \"OPEN\"", "Remove the car"};
         return new EditInput(new RgbImage(w, h, d), instructions[index % instructions.length], "", sizeLevel, steps,
-                6f, 42 + index, version, ImageEncoding.PNG);
+                6f, 42 + index, version);
     }
 }

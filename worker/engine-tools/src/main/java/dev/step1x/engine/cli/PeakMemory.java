@@ -2,9 +2,7 @@ package dev.step1x.engine.cli;
 
 import ai.djl.Device;
 import ai.djl.util.cuda.CudaUtils;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.step1x.engine.runtime.ProcessMemory;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,11 +40,7 @@ final class PeakMemory implements AutoCloseable {
             ai.djl.pytorch.jni.JniUtils.emptyCudaCache();
             peak.set(used());
         } else {
-            try {
-                Files.writeString(Path.of("/proc/self/clear_refs"), "5"); // resets VmHWM to the current RSS
-            } catch (IOException | RuntimeException e) {
-                // not Linux, or not allowed: the peak then covers the process so far
-            }
+            ProcessMemory.resetPeak();
         }
     }
 
@@ -55,16 +49,7 @@ final class PeakMemory implements AutoCloseable {
         if (device.isGpu()) {
             return Math.max(peak.get(), used());
         }
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
+        return ProcessMemory.peakResidentBytes();
     }
 
     private long used() {

@@ -147,7 +147,7 @@ public final class PipelineParity {
         int steps = Math.toIntExact(data.tensor("in.num_steps").getLong());
         float guidance = data.tensor("in.guidance").getFloat();
         long seed = data.tensor("in.seed").getLong();
-        return new EditInput(picture, prompt, negative, sizeLevel, steps, guidance, seed, version, null);
+        return new EditInput(picture, prompt, negative, sizeLevel, steps, guidance, seed, version);
     }
 
     /** Another request of the same bucket: the picture mirrored left-right, another instruction, guidance and seed. */
@@ -162,7 +162,7 @@ public final class PipelineParity {
         }
         return new EditInput(new RgbImage(w, p.height(), mirrored), PARTNER_INSTRUCTION, golden.negativePrompt(),
                 golden.sizeLevel(), golden.steps(), golden.guidance() + PARTNER_GUIDANCE_OFFSET, golden.seed() + 1,
-                golden.version(), null);
+                golden.version());
     }
 
     private static String utf8(NDArray bytes) {

@@ -126,7 +126,7 @@ class PipelineParityTest {
             px[i] = (byte) i;
         }
         EditInput golden = new EditInput(new RgbImage(5, 3, px), "Replace 'A' with 'B'", "", 32, 4, 6f, 42,
-                ModelVersion.V1_0, null);
+                ModelVersion.V1_0);
         EditInput partner = PipelineParity.partner(golden);
         assertThat(partner.bucket()).isEqualTo(golden.bucket());
         assertThat(partner.instruction()).isNotEqualTo(golden.instruction());

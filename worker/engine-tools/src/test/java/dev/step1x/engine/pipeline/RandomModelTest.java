@@ -40,11 +40,11 @@ class RandomModelTest {
             }
             dev.step1x.engine.image.RgbImage img = new dev.step1x.engine.image.RgbImage(40, 30, px);
             List<EditOutput> out = engine.edit(List.of(
-                    new EditInput(img, "make it red", "", 64, 2, 6f, 1, ModelVersion.V1_0, null),
-                    new EditInput(img, "把它变成蓝色", "", 64, 2, 4f, 2, ModelVersion.V1_0, null)));
+                    new EditInput(img, "make it red", "", 64, 2, 6f, 1, ModelVersion.V1_0),
+                    new EditInput(img, "把它变成蓝色", "", 64, 2, 4f, 2, ModelVersion.V1_0)));
             assertThat(out).hasSize(2).allSatisfy(o -> {
-                assertThat(o.image().width()).isEqualTo(40);
-                assertThat(o.image().height()).isEqualTo(30);
+                assertThat(o.atInputSize().width()).isEqualTo(40);
+                assertThat(o.atInputSize().height()).isEqualTo(30);
             });
             assertThat(out.get(0).image()).isNotEqualTo(out.get(1).image());
         }
@@ -62,7 +62,7 @@ class RandomModelTest {
             assertThat(engine.adapters().residentBytes()).isEqualTo(dev.step1x.engine.lora.AdapterCache.bytesForRank(
                     engine.adapters().targets(), 4, ai.djl.ndarray.types.DataType.FLOAT32));
             dev.step1x.engine.image.RgbImage img = new dev.step1x.engine.image.RgbImage(40, 30, new byte[40 * 30 * 3]);
-            EditInput plain = new EditInput(img, "make it red", "", 64, 2, 6f, 1, ModelVersion.V1_1, null);
+            EditInput plain = new EditInput(img, "make it red", "", 64, 2, 6f, 1, ModelVersion.V1_1);
             List<EditOutput> out = engine.edit(List.of(plain.withAdapter(a), plain));
             assertThat(out).hasSize(2);
             assertThat(out.get(0).image()).isNotEqualTo(out.get(1).image()); // same request, the adapter moved it

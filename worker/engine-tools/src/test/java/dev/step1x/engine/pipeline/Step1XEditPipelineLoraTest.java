@@ -44,7 +44,7 @@ class Step1XEditPipelineLoraTest {
 
     static EditInput input(int salt, String instruction, long seed, AdapterRef adapter) {
         RgbImage img = Step1XEditPipelineTest.picture(100, 150, salt);
-        return new EditInput(img, instruction, "", 64, 3, 5f, seed, ModelVersion.V1_1, null, adapter);
+        return new EditInput(img, instruction, "", 64, 3, 5f, seed, ModelVersion.V1_1, adapter, null);
     }
 
     static float[] generate(Step1XEditPipeline p, List<EditInput> in) {

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.image.EncodedImage;
+import dev.step1x.engine.image.ImageEncoding;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.image.Step1XResize;
 import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.tokenizer.TestTokenizer;
 import java.nio.file.Path;
@@ -48,7 +51,7 @@ class Step1XEditPipelineTest {
     }
 
     static EditInput input(RgbImage img, String instruction, float guidance, long seed, ModelVersion v) {
-        return new EditInput(img, instruction, "", 64, 3, guidance, seed, v, null);
+        return new EditInput(img, instruction, "", 64, 3, guidance, seed, v);
     }
 
     private static float maxDiff(RgbImage a, RgbImage b) {
@@ -74,8 +77,11 @@ class Step1XEditPipelineTest {
                 EditOutput alone = engine.edit(List.of(inputs.get(i))).get(0);
                 EditOutput together = batch.get(i);
                 assertThat(together.batchRows()).isEqualTo(3);
-                assertThat(together.image().width()).isEqualTo(inputs.get(i).image().width());
-                assertThat(together.image().height()).isEqualTo(inputs.get(i).image().height());
+                // pixels at the bucket's size, with the input's size for the resize back
+                assertThat(together.image().width()).isEqualTo(inputs.get(i).bucket().width());
+                assertThat(together.image().height()).isEqualTo(inputs.get(i).bucket().height());
+                assertThat(together.inputWidth()).isEqualTo(inputs.get(i).image().width());
+                assertThat(together.inputHeight()).isEqualTo(inputs.get(i).image().height());
                 // uint8 after truncation: float differences ~1e-6 can move a value across an integer by one
                 assertThat(maxDiff(together.image(), alone.image())).as(v + " request " + i).isLessThanOrEqualTo(1);
             }
@@ -132,17 +138,35 @@ class Step1XEditPipelineTest {
         EditOutput otherSeed = engine.edit(List.of(input(img, "add a hat", 6f, 12, ModelVersion.V1_1))).get(0);
         assertThat(again.image()).isEqualTo(a.image());
         assertThat(maxDiff(otherSeed.image(), a.image())).isGreaterThan(1);
-        assertThat(a.stageMillis()).containsKeys("resize", "vaeEncode", "mllm", "denoise", "vaeDecode", "encode", "total");
+        assertThat(a.stageMillis()).containsKeys("resize", "vaeEncode", "mllm", "denoise", "vaeDecode", "total");
     }
 
+    /** The caller's last step: back to the input's size with the official BICUBIC resize, then encoded. */
     @Test
-    void encodesPngOfTheInputSize() throws Exception {
+    void finishResizesBackToTheInputSizeAndEncodes() throws Exception {
         RgbImage img = picture(90, 60, 5);
-        EditOutput out = engine.edit(List.of(new EditInput(img, "blue", "", 64, 2, 6f, 1, ModelVersion.V1_0,
-                ImageEncoding.PNG))).get(0);
-        assertThat(out.contentType()).isEqualTo("image/png");
-        assertThat(ImageFiles.probe(out.encoded())).isEqualTo(new ImageFiles.Probe(ImageFiles.Format.PNG, 90, 60));
-        assertThat(ImageFiles.decode(out.encoded(), 1_000_000)).isEqualTo(out.image());
+        EditOutput out = engine.edit(List.of(new EditInput(img, "blue", "", 64, 2, 6f, 1, ModelVersion.V1_0))).get(0);
+        assertThat(out.image().width()).isEqualTo(out.bucket().width());
+        RgbImage back = out.atInputSize();
+        assertThat(back).isEqualTo(Step1XResize.resizeOutput(out.image(), 90, 60));
+        EncodedImage png = out.finish(ImageEncoding.PNG);
+        assertThat(png.contentType()).isEqualTo("image/png");
+        assertThat(ImageFiles.probe(png.bytes())).isEqualTo(new ImageFiles.Probe(ImageFiles.Format.PNG, 90, 60));
+        assertThat(ImageFiles.decode(png.bytes(), 1_000_000)).isEqualTo(back);
+        EncodedImage jpeg = out.finish(ImageEncoding.jpeg(90));
+        assertThat(jpeg.contentType()).isEqualTo("image/jpeg");
+        assertThat(ImageFiles.probe(jpeg.bytes()).format()).isEqualTo(ImageFiles.Format.JPEG);
+    }
+
+    /** A picture resized to its bucket before the batch (the worker's prefetch) gives the same edit. */
+    @Test
+    void aPictureResizedBeforeTheBatchGivesTheSameEdit() {
+        EditInput in = input(picture(100, 150, 7), "add a hat", 6f, 3, ModelVersion.V1_1);
+        EditInput early = in.resizedToBucket();
+        assertThat(early.resized().width()).isEqualTo(in.bucket().width());
+        assertThat(engine.edit(List.of(early)).get(0).image()).isEqualTo(engine.edit(List.of(in)).get(0).image());
+        assertThatThrownBy(() -> new EditInput(in.image(), "x", "", 64, 3, 6f, 1, ModelVersion.V1_1, null,
+                picture(16, 16, 0))).hasMessageContaining("the resized picture is 16x16");
     }
 
     @Test
@@ -150,47 +174,5 @@ class Step1XEditPipelineTest {
         assertThatThrownBy(() -> engine.edit(List.of(input(picture(64, 64, 0), "a", 6f, 1, ModelVersion.V1_1),
                 input(picture(128, 64, 0), "b", 6f, 1, ModelVersion.V1_1))))
                 .hasMessageContaining("one batch holds one bucket");
-    }
-
-    @Test
-    void aspectSnappingSharesBucketsAndIsOffByDefault() {
-        EditInput a = new EditInput(picture(1000, 730, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
-        EditInput b = new EditInput(picture(1024, 768, 0), "x", "", 1024, 28, 6f, 1, ModelVersion.V1_1, null);
-        assertThat(engine.bucketOf(a)).isEqualTo(a.bucket());
-        assertThat(a.bucket()).isNotEqualTo(b.bucket());
-        try {
-            engine.setAspectSnapping(true);
-            assertThat(engine.bucketOf(a)).isEqualTo(engine.bucketOf(b));
-            EditInput portrait = input(picture(100, 150, 0), "x", 6f, 1, ModelVersion.V1_1);
-            assertThat(engine.bucketOf(portrait).height()).isGreaterThan(engine.bucketOf(portrait).width());
-        } finally {
-            engine.setAspectSnapping(false);
-        }
-    }
-
-    /** How much snapping changes the demo model's outputs (printed for the closing note; sizes are unchanged). */
-    @Test
-    void aspectSnappingChangesOutputsOnlyThroughTheStretch() {
-        RgbImage[] pictures = {picture(100, 150, 0), picture(150, 100, 20), picture(110, 100, 40)};
-        for (RgbImage p : pictures) {
-            EditInput in = input(p, "add a hat", 6f, 5, ModelVersion.V1_1);
-            RgbImage exact = engine.edit(List.of(in)).get(0).image();
-            RgbImage snapped;
-            try {
-                engine.setAspectSnapping(true);
-                snapped = engine.edit(List.of(in)).get(0).image();
-            } finally {
-                engine.setAspectSnapping(false);
-            }
-            assertThat(snapped.width()).isEqualTo(p.width());
-            assertThat(snapped.height()).isEqualTo(p.height());
-            long sum = 0;
-            for (int i = 0; i < exact.data().length; i++) {
-                sum += Math.abs((exact.data()[i] & 0xff) - (snapped.data()[i] & 0xff));
-            }
-            System.out.printf("aspect snapping %dx%d: bucket %s -> %s, mean |diff| %.2f, max %d (uint8)%n", p.width(),
-                    p.height(), in.bucket(), AspectSnap.snap(p.width(), p.height(), 64), (double) sum / exact.data().length,
-                    (int) maxDiff(exact, snapped));
-        }
     }
 }

@@ -170,6 +170,12 @@ public final class ImageFiles {
             if (layout.problem() != null) {
                 throw new ImageRejectedException(ImageRejectedException.Reason.CORRUPT, layout.problem());
             }
+            if (format == Format.PNG && layout.iccProfile() == null) {
+                RgbImage plain = PngFastPath.decode(bytes);
+                if (plain != null) {
+                    return ExifOrientation.apply(plain, layout.orientation());
+                }
+            }
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             BufferedImage img;
@@ -219,28 +225,35 @@ public final class ImageFiles {
         }
     }
 
-    /** PNG (lossless) or JPEG at {@code jpegQuality} (1..100). WebP is an input format only. */
+    /**
+     * PNG (lossless; {@link PngWriter}) or JPEG at {@code jpegQuality} (1..100; ImageIO's writer). WebP is an input
+     * format only. The one encoder of the engine and the worker.
+     */
     public static byte[] encode(RgbImage image, Format format, int jpegQuality) throws IOException {
         if (format == Format.WEBP) {
             throw new IllegalArgumentException("WebP is not an output format (png or jpeg)");
         }
-        if (format == Format.JPEG && (jpegQuality < 1 || jpegQuality > 100)) {
-            throw new IllegalArgumentException("jpegQuality must be 1..100, got " + jpegQuality);
+        return encode(image, format == Format.PNG ? ImageEncoding.PNG : ImageEncoding.jpeg(jpegQuality));
+    }
+
+    /** As {@link #encode(RgbImage, Format, int)}, with the PNG's zlib level too. */
+    public static byte[] encode(RgbImage image, ImageEncoding encoding) throws IOException {
+        if (encoding.format() == Format.PNG) {
+            return PngWriter.write(image, encoding.level());
         }
+        int jpegQuality = encoding.level();
         BufferedImage img = image.toBufferedImage();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format == Format.PNG ? "png" : "jpeg");
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName("jpeg");
         if (!writers.hasNext()) {
-            throw new IOException("no ImageIO writer for " + format);
+            throw new IOException("no ImageIO writer for JPEG");
         }
         ImageWriter writer = writers.next();
         try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
             writer.setOutput(ios);
             ImageWriteParam param = writer.getDefaultWriteParam();
-            if (format == Format.JPEG) {
-                param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-                param.setCompressionQuality(jpegQuality / 100f);
-            }
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(jpegQuality / 100f);
             writer.write(null, new IIOImage(img, null, null), param);
         } finally {
             writer.dispose();

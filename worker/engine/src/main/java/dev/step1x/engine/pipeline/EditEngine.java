@@ -4,18 +4,14 @@ import java.util.List;
 
 /**
  * What a caller (the CLI, the worker) runs edits with. {@link #edit} takes requests that share one
- * {@link BucketKey} and returns one output per input, in order; output i equals what input i gives
- * alone. One thread at a time owns an engine (it owns the device).
+ * {@link BucketKey} ({@link EditInput#bucket()}) and returns one output per input, in order; output i equals what
+ * input i gives alone. Outputs are pixels at the bucket's size ({@link EditOutput}). One thread at a time owns an
+ * engine (it owns the device).
  */
 public interface EditEngine extends AutoCloseable {
 
-    /** Runs one batch; every input must have the same {@link #bucketOf}. */
+    /** Runs one batch; every input must have the same {@link EditInput#bucket()}. */
     List<EditOutput> edit(List<EditInput> inputs);
-
-    /** The bucket this engine runs a request in (differs from {@link EditInput#bucket()} with aspect snapping). */
-    default BucketKey bucketOf(EditInput input) {
-        return input.bucket();
-    }
 
     /**
      * The most requests of {@code bucket} one batch may hold on this engine's device (0: not even one fits);

@@ -2,6 +2,7 @@ package dev.step1x.engine.pipeline;
 
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.image.Step1XResize;
 import java.util.Objects;
 
 /**
@@ -14,22 +15,50 @@ import java.util.Objects;
  * @param steps denoising steps
  * @param guidance classifier-free guidance scale
  * @param seed the request's noise seed (see {@link NoiseGenerator})
- * @param encoding PNG/JPEG bytes wanted in the output, or null for pixels only
  * @param adapter the request's unmerged LoRA adapter and multiplier, or null for none; requests with different
  *     adapters (and none) share a batch
+ * @param resized {@code image} already resized to the bucket ({@link #resizedToBucket()}), or null: the engine
+ *     resizes it on its own thread
  */
 public record EditInput(RgbImage image, String instruction, String negativePrompt, int sizeLevel, int steps,
-        float guidance, long seed, ModelVersion version, ImageEncoding encoding, AdapterRef adapter) {
+        float guidance, long seed, ModelVersion version, AdapterRef adapter, RgbImage resized) {
 
     /** A request without adapter. */
     public EditInput(RgbImage image, String instruction, String negativePrompt, int sizeLevel, int steps,
-            float guidance, long seed, ModelVersion version, ImageEncoding encoding) {
-        this(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, encoding, null);
+            float guidance, long seed, ModelVersion version) {
+        this(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, null, null);
     }
 
     /** This request with {@code a} as its adapter (null: none). */
     public EditInput withAdapter(AdapterRef a) {
-        return new EditInput(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, encoding, a);
+        return new EditInput(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, a, resized);
+    }
+
+    /**
+     * This request with its picture resized to the bucket now ({@link Step1XResize#resizeInput}, step 1 of the
+     * edit), so that a caller with spare CPU threads keeps that work off the thread that owns the device.
+     *
+     * @throws IllegalArgumentException when the picture cannot be resized for the size level
+     */
+    public EditInput resizedToBucket() {
+        if (resized != null) {
+            return this;
+        }
+        return new EditInput(image, instruction, negativePrompt, sizeLevel, steps, guidance, seed, version, adapter,
+                referenceAtBucket());
+    }
+
+    /**
+     * The reference picture at the bucket's size: {@link #resized} when given, else resized now; a picture that
+     * already has the bucket's size is itself (Pillow's resize would return an equal copy).
+     */
+    public RgbImage referenceAtBucket() {
+        if (resized != null) {
+            return resized;
+        }
+        BucketKey b = bucket();
+        return image.width() == b.width() && image.height() == b.height() ? image
+                : Step1XResize.resizeInput(image, sizeLevel, version);
     }
 
     /**
@@ -52,6 +81,14 @@ public record EditInput(RgbImage image, String instruction, String negativePromp
         }
         if (!(guidance >= 1f) || Float.isInfinite(guidance)) {
             throw new IllegalArgumentException("guidance must be a finite number >= 1, got " + guidance);
+        }
+        if (resized != null) {
+            // the fields are not assigned yet in a compact constructor: the bucket from the parameters
+            BucketKey b = BucketKey.of(image.width(), image.height(), sizeLevel, version, steps);
+            if (resized.width() != b.width() || resized.height() != b.height()) {
+                throw new IllegalArgumentException("the resized picture is " + resized.width() + "x" + resized.height()
+                        + ", the bucket " + b.width() + "x" + b.height());
+            }
         }
     }
 

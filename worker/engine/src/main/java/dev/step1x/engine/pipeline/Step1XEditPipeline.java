@@ -10,21 +10,20 @@ import dev.step1x.engine.conditioner.MllmEncoder;
 import dev.step1x.engine.dit.DitOptions;
 import dev.step1x.engine.dit.EmbedND;
 import dev.step1x.engine.dit.Step1XEdit;
-import dev.step1x.engine.image.ImageFiles;
-import dev.step1x.engine.image.PillowResize;
+import dev.step1x.engine.image.OutputImages;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.image.Step1XResize;
 import dev.step1x.engine.lora.AdapterCache;
 import dev.step1x.engine.lora.RowAdapters;
 import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.runtime.ProcessMemory;
 import dev.step1x.engine.sampler.Denoiser;
 import dev.step1x.engine.sampler.Packing;
 import dev.step1x.engine.sampler.Sampling;
 import dev.step1x.engine.vae.AutoEncoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -38,7 +37,8 @@ import java.util.function.Function;
  * The whole edit, batched by {@link BucketKey}, in the numbered stages of the official inference script
  * (docs/model.md, "One edit, stage by stage"). N requests of one bucket run as one DiT batch of 2N rows: rows [0, N) the
  * instructions, rows [N, 2N) the negative prompts, each with its own guidance and seed, so output i
- * equals request i run alone.
+ * equals request i run alone. Outputs are pixels at the bucket's size: bringing them back to the input's size and
+ * encoding them is CPU work for the caller's threads ({@link EditOutput#finish}), not for the one that owns the device.
  *
  * <p>Not thread-safe: one thread owns an engine (and its device). Everything a batch allocates lives in a
  * per-batch NDManager that is closed when the batch returns.
@@ -55,8 +55,7 @@ public final class Step1XEditPipeline implements EditEngine {
     private final Map<ModelVersion, MemoryPlanner> planners = new java.util.concurrent.ConcurrentHashMap<>();
     private final DitOptions ditOptions;
     private final AdapterCache adapters;
-    private boolean aspectSnapping;
-    private long memoryBudgetBytes;
+    private final long memoryBudgetBytes;
 
     /** @param model the configs (and, for checkpoint sources, the files) of the modules {@code modules} builds */
     Step1XEditPipeline(EngineRuntime runtime, ModelDirectory model, ModuleSource modules) throws IOException {
@@ -138,14 +137,6 @@ public final class Step1XEditPipeline implements EditEngine {
         return model;
     }
 
-    /** The memory the planner may fill (default: the device's total memory). */
-    public void setMemoryBudget(long bytes) {
-        if (bytes <= 0) {
-            throw new IllegalArgumentException("memory budget must be positive, got " + bytes);
-        }
-        this.memoryBudgetBytes = bytes;
-    }
-
     @Override
     public int maxBatchRequests(BucketKey bucket) {
         return plan(bucket).maxRequests();
@@ -163,35 +154,13 @@ public final class Step1XEditPipeline implements EditEngine {
                 runtime.precision().dataType(), runtime.qwenOffload(), runtime.maxScoreBytes(), ditOptions));
     }
 
-    /** GPU: the device's total memory as CUDA reports it; CPU: MemTotal of /proc/meminfo (else the JVM's view). */
+    /** GPU: the device's total memory as CUDA reports it; CPU: the machine's memory (else the JVM's view). */
     static long deviceMemoryBytes(EngineRuntime runtime) {
         if (runtime.device().isGpu()) {
             return ai.djl.util.cuda.CudaUtils.getGpuMemory(runtime.device()).getMax();
         }
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through
-        }
-        return Runtime.getRuntime().maxMemory();
-    }
-
-    /** Off by default (exact official behaviour); see {@link AspectSnap}. */
-    public void setAspectSnapping(boolean on) {
-        this.aspectSnapping = on;
-    }
-
-    @Override
-    public BucketKey bucketOf(EditInput in) {
-        if (!aspectSnapping) {
-            return in.bucket();
-        }
-        Step1XResize.Size s = AspectSnap.snap(in.image().width(), in.image().height(), in.sizeLevel());
-        return new BucketKey(in.version(), s.height(), s.width(), in.steps());
+        long total = ProcessMemory.totalBytes();
+        return total > 0 ? total : Runtime.getRuntime().maxMemory();
     }
 
     @Override
@@ -240,28 +209,25 @@ public final class Step1XEditPipeline implements EditEngine {
         int n = inputs.size();
         int h = bucket.height();
         int w = bucket.width();
-        // 13. to_pil_image (x·255 truncated), back to the original size (BICUBIC), encode
-        clock.start("encode");
+        // 13. to_pil_image (x·255 truncated); the resize back to the input's size is the caller's (OutputImages)
         int per = 3 * h * w;
         List<RgbImage> images = new ArrayList<>();
-        List<byte[]> bytes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             float[] chw = java.util.Arrays.copyOfRange(all, i * per, (i + 1) * per);
-            EditInput in = inputs.get(i);
             RgbImage atBucket = Step1XResize.toPilImage(chw, w, h);
-            tap.image("image_u8_bucket", i, atBucket);
-            RgbImage out = Step1XResize.resizeOutput(atBucket, in.image().width(), in.image().height());
-            tap.image("image_u8", i, out);
-            images.add(out);
-            bytes.add(encode(out, in.encoding()));
+            images.add(atBucket);
+            if (tap.active()) {
+                EditInput in = inputs.get(i);
+                tap.image("image_u8_bucket", i, atBucket);
+                tap.image("image_u8", i, OutputImages.toInputSize(atBucket, in.image().width(), in.image().height()));
+            }
         }
         Map<String, Double> ms = clock.finish();
-        long peak = peakResidentBytes();
+        long peak = ProcessMemory.peakResidentBytes();
         List<EditOutput> outputs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            ImageEncoding enc = inputs.get(i).encoding();
-            outputs.add(new EditOutput(images.get(i), bytes.get(i), enc == null ? null : enc.format().contentType(),
-                    bucket, ms, n, peak));
+            EditInput in = inputs.get(i);
+            outputs.add(new EditOutput(images.get(i), in.image().width(), in.image().height(), bucket, ms, n, peak));
         }
         return outputs;
     }
@@ -311,9 +277,7 @@ public final class Step1XEditPipeline implements EditEngine {
             clock.start("resize");
             List<RgbImage> resized = new ArrayList<>();
             for (EditInput in : inputs) {
-                resized.add(aspectSnapping
-                        ? PillowResize.resize(in.image(), bucket.width(), bucket.height(), Step1XResize.inputFilter(in.version()))
-                        : Step1XResize.resizeInput(in.image(), in.sizeLevel(), in.version()));
+                resized.add(in.referenceAtBucket());
             }
             int h = bucket.height();
             int w = bucket.width();
@@ -433,10 +397,10 @@ public final class Step1XEditPipeline implements EditEngine {
     }
 
     BucketKey commonBucket(List<EditInput> inputs) {
-        BucketKey bucket = bucketOf(inputs.get(0));
+        BucketKey bucket = inputs.get(0).bucket();
         for (EditInput in : inputs) {
-            if (!bucketOf(in).equals(bucket)) {
-                throw new IllegalArgumentException("one batch holds one bucket: " + bucket + " vs " + bucketOf(in));
+            if (!in.bucket().equals(bucket)) {
+                throw new IllegalArgumentException("one batch holds one bucket: " + bucket + " vs " + in.bucket());
             }
         }
         return bucket;
@@ -452,18 +416,6 @@ public final class Step1XEditPipeline implements EditEngine {
                 throw new UncheckedIOException(e);
             }
         });
-    }
-
-    private static byte[] encode(RgbImage image, ImageEncoding encoding) {
-        if (encoding == null) {
-            return null;
-        }
-        try {
-            return encoding.format() == ImageEncoding.Format.PNG ? ImageFiles.encode(image, ImageFiles.Format.PNG, 0)
-                    : ImageFiles.encode(image, ImageFiles.Format.JPEG, encoding.jpegQuality());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static float[] concat(List<RgbImage> images, Function<RgbImage, float[]> f) {
@@ -488,20 +440,6 @@ public final class Step1XEditPipeline implements EditEngine {
             System.arraycopy(one, 0, out, i * perRequest, perRequest);
         }
         return out;
-    }
-
-    /** VmHWM of this process (peak resident set), 0 where /proc is not available. */
-    static long peakResidentBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
     }
 
     @Override

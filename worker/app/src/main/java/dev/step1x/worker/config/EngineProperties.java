@@ -1,0 +1,109 @@
+package dev.step1x.worker.config;
+
+import dev.step1x.worker.engine.EngineSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Which engine runs the edits. */
+public class EngineProperties {
+    /**
+     * model (Step1XEditPipeline from model-dir; the default) or simulated (a stand-in with no model, for tests
+     * and demos; it runs only when named here, and every result and metric it produces says so).
+     */
+    private String mode = "model";
+    /** Model directory in the official layout (or the demo model); required in model mode. */
+    private String modelDir;
+    /**
+     * The Qwen2.5-VL-7B-Instruct directory when it is not model-dir/Qwen2.5-VL-7B-Instruct: a plain directory,
+     * a Hugging Face cache entry or one of its snapshots (unset: inside model-dir).
+     */
+    private String qwenDir;
+    /** cpu, gpu or gpu:N. */
+    private String device = "cpu";
+    /** Where DJL extracts natives (null: DJL's default). */
+    private String cacheDir;
+    /** libtorch intra-op threads (null: libtorch's default). */
+    private Integer numThreads;
+    /** Compute type of the DiT, connector and Qwen: auto (fp16 on a GPU, fp32 on the CPU), fp32 or fp16. */
+    private String dtype = "auto";
+    /** Keep Qwen's weights in host memory between encodings (GPU only): more DiT rows per batch. */
+    private boolean qwenOffload;
+    /** libtorch's fused attention and GroupNorm: auto (when the start-up self-test passes), fused or composed. */
+    private String fusedOps = "auto";
+    /**
+     * Model versions this worker serves; other requests are REJECTED with MODEL_VERSION_UNAVAILABLE. In model
+     * mode the model directory must hold each one (start-up fails naming a missing one); the warm-up batch runs
+     * on the first.
+     */
+    private List<String> modelVersions = new ArrayList<>(List.of("v1.0", "v1.1"));
+    private final Simulated simulated = new Simulated();
+    private final Warmup warmup = new Warmup();
+
+    public String getMode() { return mode; }
+    public void setMode(String mode) { this.mode = mode; }
+    public String getModelDir() { return modelDir; }
+    public void setModelDir(String modelDir) { this.modelDir = modelDir; }
+    public String getQwenDir() { return qwenDir; }
+    public void setQwenDir(String qwenDir) { this.qwenDir = qwenDir; }
+    public String getDevice() { return device; }
+    public void setDevice(String device) { this.device = device; }
+    public String getCacheDir() { return cacheDir; }
+    public void setCacheDir(String cacheDir) { this.cacheDir = cacheDir; }
+    public Integer getNumThreads() { return numThreads; }
+    public void setNumThreads(Integer numThreads) { this.numThreads = numThreads; }
+    public String getDtype() { return dtype; }
+    public void setDtype(String dtype) { this.dtype = dtype; }
+    public boolean isQwenOffload() { return qwenOffload; }
+    public void setQwenOffload(boolean qwenOffload) { this.qwenOffload = qwenOffload; }
+    public String getFusedOps() { return fusedOps; }
+    public void setFusedOps(String fusedOps) { this.fusedOps = fusedOps; }
+    public List<String> getModelVersions() { return modelVersions; }
+    public void setModelVersions(List<String> modelVersions) { this.modelVersions = modelVersions; }
+    public Simulated getSimulated() { return simulated; }
+    public Warmup getWarmup() { return warmup; }
+
+    public EngineSettings toSettings() {
+        return new EngineSettings(mode, modelDir, qwenDir, device, cacheDir, numThreads, dtype, qwenOffload, fusedOps,
+                modelVersions == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(modelVersions)),
+                new EngineSettings.Simulated(simulated.getBase(), simulated.getPerRow(), simulated.getDeviceMemoryPixels(),
+                        simulated.getPlannerOptimism()),
+                new EngineSettings.Warmup(warmup.isEnabled(), warmup.getSizeLevel(), warmup.getSteps()));
+    }
+
+    /** The stand-in engine's cost model: each batch sleeps base + perRow * rows. */
+    public static class Simulated {
+        private Duration base = Duration.ofMillis(40);
+        private Duration perRow = Duration.ofMillis(15);
+        /** Simulated device memory in bucket pixels (0: unlimited); batches beyond it fail as out of memory. */
+        private long deviceMemoryPixels;
+        /** How much the simulated memory plan overestimates what fits (1: exact). */
+        private double plannerOptimism = 1.0;
+
+        public Duration getBase() { return base; }
+        public void setBase(Duration base) { this.base = base; }
+        public Duration getPerRow() { return perRow; }
+        public void setPerRow(Duration perRow) { this.perRow = perRow; }
+        public long getDeviceMemoryPixels() { return deviceMemoryPixels; }
+        public void setDeviceMemoryPixels(long pixels) { this.deviceMemoryPixels = pixels; }
+        public double getPlannerOptimism() { return plannerOptimism; }
+        public void setPlannerOptimism(double optimism) { this.plannerOptimism = optimism; }
+    }
+
+    /**
+     * One batch run before the worker reports ready, on the first configured model version the model directory has.
+     * A small size level and one step keep the start fast; requests default to size level 1024.
+     */
+    public static class Warmup {
+        private boolean enabled = true;
+        private int sizeLevel = 512;
+        private int steps = 1;
+
+        public boolean isEnabled() { return enabled; }
+        public void setEnabled(boolean enabled) { this.enabled = enabled; }
+        public int getSizeLevel() { return sizeLevel; }
+        public void setSizeLevel(int sizeLevel) { this.sizeLevel = sizeLevel; }
+        public int getSteps() { return steps; }
+        public void setSteps(int steps) { this.steps = steps; }
+    }
+}
