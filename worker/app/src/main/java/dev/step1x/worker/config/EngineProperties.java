@@ -37,6 +37,17 @@ public class EngineProperties {
      * on the first.
      */
     private List<String> modelVersions = new ArrayList<>(List.of("v1.0", "v1.1"));
+    /**
+     * LoRA files merged into the DiT at load, {@code FILE[:MULT]} (multiplier default 1.0): every request gets them.
+     * A file that does not fit the DiT stops the start-up with every mismatch listed.
+     */
+    private List<String> loraMerged = new ArrayList<>();
+    /** Hold the DiT's Linear weights as float8_e4m3fn (one byte each) and decode them per layer. */
+    private boolean fp8;
+    /** With fp8, a float weight beyond +/-448 becomes +/-448 (saturate, current PyTorch) or NaN (older PyTorch). */
+    private String fp8Overflow = "saturate";
+    /** Keep the DiT's blocks in host memory; each forward copies one block at a time to the device (small GPUs). */
+    private boolean ditOffload;
     private final Simulated simulated = new Simulated();
     private final Warmup warmup = new Warmup();
 
@@ -60,15 +71,31 @@ public class EngineProperties {
     public void setFusedOps(String fusedOps) { this.fusedOps = fusedOps; }
     public List<String> getModelVersions() { return modelVersions; }
     public void setModelVersions(List<String> modelVersions) { this.modelVersions = modelVersions; }
+    public List<String> getLoraMerged() { return loraMerged; }
+    public void setLoraMerged(List<String> loraMerged) { this.loraMerged = loraMerged; }
+    public boolean isFp8() { return fp8; }
+    public void setFp8(boolean fp8) { this.fp8 = fp8; }
+    public String getFp8Overflow() { return fp8Overflow; }
+    public void setFp8Overflow(String fp8Overflow) { this.fp8Overflow = fp8Overflow; }
+    public boolean isDitOffload() { return ditOffload; }
+    public void setDitOffload(boolean ditOffload) { this.ditOffload = ditOffload; }
     public Simulated getSimulated() { return simulated; }
     public Warmup getWarmup() { return warmup; }
 
+    /** Without per-request adapters. */
     public EngineSettings toSettings() {
+        return toSettings(0);
+    }
+
+    /** @param adapterCacheBytes device bytes for per-request adapters ({@code worker.lora.cache-size}) */
+    public EngineSettings toSettings(long adapterCacheBytes) {
         return new EngineSettings(mode, modelDir, qwenDir, device, cacheDir, numThreads, dtype, qwenOffload, fusedOps,
                 modelVersions == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(modelVersions)),
                 new EngineSettings.Simulated(simulated.getBase(), simulated.getPerRow(), simulated.getDeviceMemoryPixels(),
                         simulated.getPlannerOptimism()),
-                new EngineSettings.Warmup(warmup.isEnabled(), warmup.getSizeLevel(), warmup.getSteps()));
+                new EngineSettings.Warmup(warmup.isEnabled(), warmup.getSizeLevel(), warmup.getSteps()),
+                new EngineSettings.Dit(loraMerged == null ? List.of() : List.copyOf(loraMerged), fp8, fp8Overflow,
+                        ditOffload, adapterCacheBytes));
     }
 
     /** The stand-in engine's cost model: each batch sleeps base + perRow * rows. */

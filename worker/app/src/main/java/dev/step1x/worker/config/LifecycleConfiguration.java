@@ -3,7 +3,12 @@ package dev.step1x.worker.config;
 import dev.step1x.contracts.ModelVersion;
 import dev.step1x.engine.runtime.ProcessMemory;
 import dev.step1x.worker.batching.Batcher;
+import dev.step1x.engine.dit.Step1XEdit;
+import dev.step1x.engine.lora.LoraTargets;
+import dev.step1x.worker.engine.AdapterCatalog;
+import dev.step1x.worker.engine.EngineConfigurationException;
 import dev.step1x.worker.engine.EngineFactory;
+import dev.step1x.worker.storage.ObjectStore;
 import dev.step1x.worker.engine.EngineSettings;
 import dev.step1x.worker.engine.WorkerIdentity;
 import dev.step1x.worker.ingest.ConsumptionGate;
@@ -46,9 +51,12 @@ public class LifecycleConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(LifecycleConfiguration.class);
 
+    /** The largest adapter file fetched from S3: what one Java array holds (a rank-128 full-DiT LoRA is ~1.3 GB). */
+    private static final long MAX_ADAPTER_BYTES = Integer.MAX_VALUE - 16;
+
     @Bean
     EngineSettings engineSettings(WorkerProperties props) {
-        return props.getEngine().toSettings();
+        return props.getEngine().toSettings(props.getLora().deviceBytes());
     }
 
     /**
@@ -78,9 +86,37 @@ public class LifecycleConfiguration {
     }
 
     @Bean(destroyMethod = "closeEngine")
-    InferenceLoop inferenceLoop(EngineSettings settings, EngineFactory.Setup setup, Batcher<Prepared> batcher,
-            BatchRunner runner, ConsumptionGate gate) {
-        return new InferenceLoop(settings, setup, batcher, runner, gate);
+    InferenceLoop inferenceLoop(EngineSettings settings, EngineFactory.Setup setup, AdapterCatalog adapters,
+            Batcher<Prepared> batcher, BatchRunner runner, ConsumptionGate gate) {
+        return new InferenceLoop(settings, setup, adapters.ready(), batcher, runner, gate);
+    }
+
+    /**
+     * The per-request adapters ({@code worker.lora.catalog.*}), fetched and checked against the model's DiT before
+     * the worker joins the consumer group: a bad name stops the start-up; an adapter that does not fit is logged and
+     * its requests are answered ADAPTER_INCOMPATIBLE.
+     */
+    @Bean
+    AdapterCatalog adapterCatalog(WorkerProperties props, EngineFactory.Setup setup, ObjectStore store) {
+        LoraProperties lora = props.getLora();
+        if (lora.getCatalog() == null || lora.getCatalog().isEmpty()) {
+            return AdapterCatalog.empty();
+        }
+        LoraTargets targets = setup.model() == null ? null
+                : Step1XEdit.loraTargets(setup.model().ditParams(), setup.model().connectorConfig());
+        AdapterCatalog catalog;
+        try {
+            catalog = AdapterCatalog.resolve(lora.getCatalog(), lora.getDownloadDir(),
+                    (bucket, key) -> store.get(bucket, key, null, MAX_ADAPTER_BYTES), targets);
+        } catch (IllegalArgumentException e) {
+            throw new EngineConfigurationException(e.getMessage(),
+                    "Name catalog entries worker.lora.catalog.NAME with NAME of 1-64 of a-z 0-9 . _ - and give each "
+                    + "s3://bucket/key or a file path.", e);
+        }
+        catalog.incompatible().forEach(i -> log.warn("{}; its requests are answered ADAPTER_INCOMPATIBLE", i.message()));
+        log.info("adapter catalog: {} ready of {} ({})", catalog.ready().size(), catalog.names().size(),
+                String.join(", ", catalog.names()));
+        return catalog;
     }
 
     @Bean

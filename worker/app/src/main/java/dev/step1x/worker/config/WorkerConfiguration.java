@@ -4,6 +4,7 @@ import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.EngineLimits;
 import dev.step1x.worker.engine.WorkerIdentity;
 import dev.step1x.worker.ingest.ConsumptionGate;
+import dev.step1x.worker.engine.AdapterCatalog;
 import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.metrics.WorkerStats;
 import dev.step1x.worker.pipeline.Answerer;
@@ -194,10 +195,10 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    Intake intake(WorkerProperties props, Deliveries deliveries, Answerer answerer, Prefetch prefetch, Clock clock,
-            CpuMeter cpu) {
+    Intake intake(WorkerProperties props, AdapterCatalog adapters, Deliveries deliveries, Answerer answerer,
+            Prefetch prefetch, Clock clock, CpuMeter cpu) {
         return new Intake(new Intake.Policy(List.copyOf(props.getStorage().getAllowedInputBuckets()),
                 List.copyOf(props.getStorage().getAllowedOutputBuckets()),
-                List.copyOf(props.getEngine().getModelVersions())), deliveries, answerer, prefetch, clock, cpu);
+                List.copyOf(props.getEngine().getModelVersions()), adapters), deliveries, answerer, prefetch, clock, cpu);
     }
 }

@@ -21,6 +21,7 @@ public class WorkerProperties {
     /** Worker instance id in results and metrics; default: $POD_NAME, else $HOSTNAME, else worker-PID. */
     private String id;
     private final EngineProperties engine = new EngineProperties();
+    private final LoraProperties lora = new LoraProperties();
     private final BatchingProperties batching = new BatchingProperties();
     private final LimitsProperties limits = new LimitsProperties();
     private final OutputProperties output = new OutputProperties();
@@ -32,6 +33,7 @@ public class WorkerProperties {
     public String getId() { return id; }
     public void setId(String id) { this.id = id; }
     public EngineProperties getEngine() { return engine; }
+    public LoraProperties getLora() { return lora; }
     public BatchingProperties getBatching() { return batching; }
     public LimitsProperties getLimits() { return limits; }
     public OutputProperties getOutput() { return output; }

@@ -1,19 +1,27 @@
 package dev.step1x.worker.engine;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.dit.DitOptions;
+import dev.step1x.engine.dit.Step1XEdit;
+import dev.step1x.engine.lora.LoraFile;
+import dev.step1x.engine.lora.LoraSpec;
+import dev.step1x.engine.lora.LoraTargets;
 import dev.step1x.engine.nn.fused.FusedOps;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.ModelDirectory;
 import dev.step1x.engine.pipeline.Step1XEditPipeline;
 import dev.step1x.engine.runtime.EngineBuildInfo;
 import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.weights.Float8;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -34,6 +42,8 @@ public final class EngineFactory {
     public static final String MODEL_DIR = "worker.engine.model-dir";
     public static final String QWEN_DIR = "worker.engine.qwen-dir";
     public static final String MODEL_VERSIONS = "worker.engine.model-versions";
+    public static final String LORA_MERGED = "worker.engine.lora-merged";
+    public static final String FP8_OVERFLOW = "worker.engine.fp8-overflow";
     /** The device named in results and metrics of the simulated engine. */
     public static final String SIMULATED_DEVICE = "cpu (simulated engine)";
 
@@ -133,11 +143,57 @@ public final class EngineFactory {
                     .collect(Collectors.joining(" and ")) + " to " + root + ".");
         }
         ModelVersion warmup = versions.stream().filter(dir.ditFiles()::containsKey).findFirst().orElseThrow();
+        ditOptions(cfg.dit(), dir);
         return new Setup(mode, dir, warmup, versions);
     }
 
-    /** Opens the engine of checked settings (loads the weights; minutes for the full model). */
-    public static Opened open(Setup setup, EngineSettings cfg) {
+    /** The DiT's load options, checked: merged LoRA files that exist and fit the DiT, a known FP8 overflow rule. */
+    static DitOptions ditOptions(EngineSettings.Dit dit, ModelDirectory dir) {
+        Float8.Overflow overflow;
+        try {
+            overflow = Float8.Overflow.parse(dit.fp8Overflow());
+        } catch (IllegalArgumentException e) {
+            throw new EngineConfigurationException(FP8_OVERFLOW + "=" + dit.fp8Overflow() + ": " + e.getMessage(),
+                    "Set " + FP8_OVERFLOW + " to saturate (current PyTorch, the default) or nan.", e);
+        }
+        List<LoraSpec> loras = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        LoraTargets targets = Step1XEdit.loraTargets(dir.ditParams(), dir.connectorConfig());
+        for (String text : dit.loraMerged()) {
+            LoraSpec spec;
+            try {
+                spec = LoraSpec.parse(text.trim());
+            } catch (IllegalArgumentException e) {
+                problems.add("'" + text + "': " + e.getMessage());
+                continue;
+            }
+            if (!Files.isRegularFile(spec.file())) {
+                problems.add(spec.file() + ": no such file");
+                continue;
+            }
+            try (LoraFile file = LoraFile.open(spec.file())) {
+                file.check(targets).forEach(p -> problems.add(spec.file().getFileName() + ": " + p));
+            } catch (IOException | RuntimeException e) {
+                problems.add(spec.file() + ": not a readable LoRA safetensors file: " + e.getMessage());
+            }
+            loras.add(spec);
+        }
+        if (!problems.isEmpty()) {
+            throw new EngineConfigurationException(LORA_MERGED + " cannot be merged into the DiT of " + dir.root()
+                    + ": " + String.join("; ", problems),
+                    "Give " + LORA_MERGED + " kohya-format LoRA files made for Step1X-Edit's DiT, as FILE or FILE:MULT.");
+        }
+        return DitOptions.defaults().withLoras(List.copyOf(loras)).withFp8(dit.fp8()).withFp8Overflow(overflow)
+                .withOffload(dit.offload()).withAdapterCacheBytes(dit.adapterCacheBytes());
+    }
+
+    /**
+     * Opens the engine of checked settings (loads the weights; minutes for the full model) and registers the
+     * per-request adapters (loaded on first use).
+     *
+     * @param adapters catalog name to checked adapter file ({@link AdapterCatalog#ready()})
+     */
+    public static Opened open(Setup setup, EngineSettings cfg, Map<String, Path> adapters) {
         if (setup.simulated()) {
             EngineSettings.Simulated s = cfg.simulated();
             return new Opened(new SimulatedEditEngine(s.base(), s.perRow(), s.deviceMemoryPixels(),
@@ -147,7 +203,10 @@ public final class EngineFactory {
                 blank(cfg.cacheDir()) ? null : Path.of(cfg.cacheDir()), cfg.numThreads(), cfg.dtype(),
                 cfg.qwenOffload(), cfg.fusedOps());
         try {
-            return new Opened(Step1XEditPipeline.open(setup.model(), options), false);
+            Step1XEditPipeline pipeline = Step1XEditPipeline.open(setup.model(), options,
+                    ditOptions(cfg.dit(), setup.model()));
+            adapters.forEach(pipeline.adapters()::register);
+            return new Opened(pipeline, false);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the model in " + setup.model().root() + ": " + e.getMessage(), e);
         }

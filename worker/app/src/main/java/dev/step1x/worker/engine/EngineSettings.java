@@ -16,10 +16,26 @@ import java.util.List;
  * @param qwenOffload Qwen's weights in host memory between encodings
  * @param fusedOps auto, fused or composed
  * @param modelVersions the versions this worker serves, the warm-up's first
+ * @param dit LoRA files merged at load, FP8 weights, DiT block offload, the device budget of per-request adapters
  */
 public record EngineSettings(String mode, String modelDir, String qwenDir, String device, String cacheDir,
         Integer numThreads, String dtype, boolean qwenOffload, String fusedOps, List<String> modelVersions,
-        Simulated simulated, Warmup warmup) {
+        Simulated simulated, Warmup warmup, Dit dit) {
+
+    /**
+     * The DiT's load options.
+     *
+     * @param loraMerged {@code FILE[:MULT]} LoRA files merged into the DiT at load (every request gets them)
+     * @param fp8 the DiT's Linear weights held as float8_e4m3fn, decoded per layer
+     * @param fp8Overflow saturate or nan: what a cast of a value beyond +/-448 gives
+     * @param offload the DiT's blocks in host memory, visiting the device one at a time
+     * @param adapterCacheBytes device bytes for per-request adapters (LRU; the memory planner reserves them)
+     */
+    public record Dit(List<String> loraMerged, boolean fp8, String fp8Overflow, boolean offload,
+            long adapterCacheBytes) {
+
+        public static final Dit DEFAULTS = new Dit(List.of(), false, "saturate", false, 0);
+    }
 
     /** The stand-in engine's cost model and simulated device memory. */
     public record Simulated(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism) {}

@@ -13,8 +13,10 @@ import dev.step1x.worker.engine.EngineSettings;
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.pipeline.BatchRunner;
 import dev.step1x.worker.pipeline.Prepared;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -33,6 +35,7 @@ public final class InferenceLoop implements SmartLifecycle {
 
     private final EngineSettings settings;
     private final EngineFactory.Setup setup;
+    private final Map<String, Path> adapters;
     private final Batcher<Prepared> batcher;
     private final BatchRunner runner;
     private final ConsumptionGate gate;
@@ -46,11 +49,15 @@ public final class InferenceLoop implements SmartLifecycle {
     private volatile long batchStartNanos;
     private volatile String engineDescription = "not loaded";
 
-    /** @param setup the checked engine settings ({@link EngineFactory#check}) */
-    public InferenceLoop(EngineSettings settings, EngineFactory.Setup setup, Batcher<Prepared> batcher,
-            BatchRunner runner, ConsumptionGate gate) {
+    /**
+     * @param setup the checked engine settings ({@link EngineFactory#check})
+     * @param adapters the per-request adapters the engine registers: catalog name to checked file
+     */
+    public InferenceLoop(EngineSettings settings, EngineFactory.Setup setup, Map<String, Path> adapters,
+            Batcher<Prepared> batcher, BatchRunner runner, ConsumptionGate gate) {
         this.settings = settings;
         this.setup = setup;
+        this.adapters = Map.copyOf(adapters);
         this.batcher = batcher;
         this.runner = runner;
         this.gate = gate;
@@ -70,7 +77,7 @@ public final class InferenceLoop implements SmartLifecycle {
 
     private void run() {
         try {
-            EngineFactory.Opened opened = EngineFactory.open(setup, settings);
+            EngineFactory.Opened opened = EngineFactory.open(setup, settings, adapters);
             engine = opened.engine();
             simulated = opened.simulated();
             engineDescription = engine.describe();

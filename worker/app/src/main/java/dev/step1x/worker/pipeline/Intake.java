@@ -1,7 +1,9 @@
 package dev.step1x.worker.pipeline;
 
+import dev.step1x.contracts.EditParams;
 import dev.step1x.contracts.EditRequest;
 import dev.step1x.contracts.ErrorCode;
+import dev.step1x.worker.engine.AdapterCatalog;
 import dev.step1x.worker.metrics.CpuMeter;
 import java.time.Clock;
 import java.util.List;
@@ -23,9 +25,10 @@ public final class Intake {
      * @param allowedInputBuckets buckets inputs may be read from ("*": any)
      * @param allowedOutputBuckets buckets outputs may be written to ("*": any)
      * @param servedVersions the model versions this worker serves (wire labels)
+     * @param adapters the adapters requests may name
      */
     public record Policy(List<String> allowedInputBuckets, List<String> allowedOutputBuckets,
-            List<String> servedVersions) {}
+            List<String> servedVersions, AdapterCatalog adapters) {}
 
     private final Policy policy;
     private final Deliveries deliveries;
@@ -88,6 +91,16 @@ public final class Intake {
         if (!policy.servedVersions().contains(version)) {
             return new RequestFailure(ErrorCode.MODEL_VERSION_UNAVAILABLE, "model version " + version
                     + " is not served here (served: " + policy.servedVersions() + ")");
+        }
+        EditParams.Adapter adapter = r.params().adapter();
+        if (adapter != null) {
+            AdapterCatalog.Entry entry = policy.adapters().lookup(adapter.name());
+            if (entry instanceof AdapterCatalog.Unknown u) {
+                return new RequestFailure(ErrorCode.ADAPTER_UNKNOWN, u.message());
+            }
+            if (entry instanceof AdapterCatalog.Incompatible i) {
+                return new RequestFailure(ErrorCode.ADAPTER_INCOMPATIBLE, i.message());
+            }
         }
         return null;
     }

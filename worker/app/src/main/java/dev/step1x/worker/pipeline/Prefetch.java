@@ -7,6 +7,7 @@ import dev.step1x.contracts.ImageFormat;
 import dev.step1x.contracts.OutputSpec;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.image.RgbImage;
+import dev.step1x.engine.pipeline.AdapterRef;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.EngineLimits;
@@ -161,9 +162,13 @@ public final class Prefetch implements AutoCloseable {
         c0 = cpu.stop(CpuMeter.Part.DECODE, c0);
         EditParams p = r.params();
         try {
-            return new EditInput(image, r.instruction(), r.negativePrompt(), p.sizeLevel(), p.steps(),
-                    p.guidanceScale().floatValue(), p.seed(), ModelVersion.parse(p.modelVersion().wire()))
-                    .resizedToBucket();
+            EditInput input = new EditInput(image, r.instruction(), r.negativePrompt(), p.sizeLevel(), p.steps(),
+                    p.guidanceScale().floatValue(), p.seed(), ModelVersion.parse(p.modelVersion().wire()));
+            if (p.adapter() != null) {
+                // the name was checked against the catalog at intake; requests of any adapter share a bucket
+                input = input.withAdapter(new AdapterRef(p.adapter().name(), p.adapter().scale().floatValue()));
+            }
+            return input.resizedToBucket();
         } catch (IllegalArgumentException e) {
             throw new RequestFailure(ErrorCode.UNSUPPORTED_FORMAT, "image " + image.width() + "x" + image.height()
                     + " cannot be resized for size level " + p.sizeLevel() + ": " + e.getMessage());
