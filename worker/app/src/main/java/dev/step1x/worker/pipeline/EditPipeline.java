@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -58,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * The stages of one request after ingest: fetch and check the input (prefetch threads, overlapping the
  * engine), queue it in its bucket, run batches (called by the single inference thread), upload outputs and
  * publish results (upload threads). A result is published before its record is acknowledged; duplicate
- * deliveries of a request are answered with the identical result bytes.
+ * deliveries of a request are answered with the identical result bytes. The output object is made once
+ * ({@link OutputObjects}): a request whose output already exists is answered from it without being computed.
  */
 public final class EditPipeline {
 
@@ -78,6 +80,8 @@ public final class EditPipeline {
     private final MeterRegistry meters;
     private final Clock clock;
     private final ResultCache cache;
+    private final OutputLocations locations;
+    private final OutputObjects outputs;
     private final ContractValidator validator = ContractValidator.shared();
     private final Map<String, List<Duplicate>> inFlightById = new HashMap<>();
     private final ExecutorService prefetch;
@@ -102,6 +106,8 @@ public final class EditPipeline {
         this.meters = meters;
         this.clock = clock;
         this.cache = new ResultCache(props.getLifecycle().getResultCacheSize());
+        this.locations = new OutputLocations(props.getStorage());
+        this.outputs = new OutputObjects(store);
         this.prefetch = Executors.newFixedThreadPool(props.getBatching().getPrefetchThreads(), Threads.named("prefetch"));
         this.upload = Executors.newFixedThreadPool(props.getBatching().getUploadThreads(), Threads.named("upload"));
         this.parked = Executors.newSingleThreadScheduledExecutor(Threads.named("storage-retry"));
@@ -143,39 +149,61 @@ public final class EditPipeline {
             sink.result(id, cached.resultJson(), cached.attempt(), traceparent).thenRun(ticket::complete);
             return;
         }
+        WorkItem item = new WorkItem(ticket, request, hash, recordTimestampMs, attempt, traceparent);
         synchronized (inFlightById) {
-            List<Duplicate> dups = inFlightById.get(id);
+            // by id and bytes: another request under the same id is not this one's duplicate (REQUEST_ID_CONFLICT)
+            List<Duplicate> dups = inFlightById.get(item.inFlightKey());
             if (dups != null) {
                 log.debug("{}: duplicate delivery attached to the one in flight", id);
                 dups.add(new Duplicate(ticket, attempt, traceparent));
                 return;
             }
-            inFlightById.put(id, new ArrayList<>());
+            inFlightById.put(item.inFlightKey(), new ArrayList<>());
         }
-        WorkItem item = new WorkItem(ticket, request, hash, recordTimestampMs, attempt, traceparent);
-        RequestFailure policy = checkPolicy(request);
-        if (policy != null) {
-            fail(item, policy, null, null);
-            return;
-        }
-        if (request.deadline() != null && !clock.instant().isBefore(request.deadline())) {
-            fail(item, new RequestFailure(ErrorCode.DEADLINE_EXCEEDED, "the deadline " + request.deadline()
-                    + " passed before the request was taken"), null, null);
+        // where the output goes is checked before any S3 call is made for the request
+        RequestFailure location = locations.refuse(request);
+        if (location != null) {
+            fail(item, location, null, null);
             return;
         }
         submitPrefetch(item);
     }
 
-    /** Allow-lists and served model versions; null when the request may run. */
+    /**
+     * Answers the request from the output object an earlier run made for it, if there is one (not computed again).
+     * Before the deadline and policy checks: a redelivery of a finished request gets its result even when its
+     * deadline has passed, its input is gone or its model version is no longer served.
+     */
+    private boolean answeredFromExistingOutput(WorkItem item) throws RequestFailure {
+        EditResult.OutputRef existing;
+        try {
+            existing = outputs.existing(item.request);
+        } catch (RequestFailure conflict) {
+            WorkerMeters.EXISTING_OUTPUTS.counter(meters, "outcome", "conflict").increment();
+            throw conflict;
+        }
+        if (existing == null) {
+            return false;
+        }
+        log.info("{}: answered from its existing output s3://{}/{} (not computed again)", item, existing.bucket(),
+                existing.key());
+        WorkerMeters.EXISTING_OUTPUTS.counter(meters, "outcome", "reused").increment();
+        double total = Math.max(0, clock.millis() - item.recordTimestampMs);
+        answer(item, EditResult.succeeded(item.request, existing, timings(null, null, null, null, null, total), null,
+                workerInfo(item.request.params().modelVersion()), item.attempt, clock.instant()));
+        return true;
+    }
+
+    /** Input allow-list, served model versions and the deadline; null when the request may run. */
     RequestFailure checkPolicy(EditRequest r) {
         WorkerProperties.Storage s = props.getStorage();
         if (r.input() != null && !allowed(s.getAllowedInputBuckets(), r.input().bucket())) {
             return new RequestFailure(ErrorCode.BUCKET_NOT_ALLOWED, "input bucket '" + r.input().bucket()
                     + "' is not on this worker's allow-list");
         }
-        if (!allowed(s.getAllowedOutputBuckets(), r.output().bucket())) {
-            return new RequestFailure(ErrorCode.BUCKET_NOT_ALLOWED, "output bucket '" + r.output().bucket()
-                    + "' is not on this worker's allow-list");
+        if (r.deadline() != null && !clock.instant().isBefore(r.deadline())) {
+            return new RequestFailure(ErrorCode.DEADLINE_EXCEEDED, "the deadline " + r.deadline()
+                    + " passed before the request was taken");
         }
         String version = r.params().modelVersion().wire();
         if (!props.getEngine().getModelVersions().contains(version)) {
@@ -217,6 +245,13 @@ public final class EditPipeline {
         }
         EditRequest r = item.request;
         try {
+            if (answeredFromExistingOutput(item)) {
+                return;
+            }
+            RequestFailure policy = checkPolicy(r);
+            if (policy != null) {
+                throw policy;
+            }
             long t0 = System.nanoTime();
             byte[] bytes = fetch(r);
             long t1 = System.nanoTime();
@@ -287,24 +322,39 @@ public final class EditPipeline {
         return out.format() == ImageFormat.JPEG ? ImageEncoding.jpeg(out.jpegQuality()) : ImageEncoding.PNG;
     }
 
-    /** An S3 outage: park the request and try again later; after max-rounds answer STORAGE_UNAVAILABLE. */
+    /**
+     * S3 failed beyond the retry of one call: park the request and try again after a randomised, growing wait
+     * ({@link ParkingDelay}). While the bucket's circuit breaker is open (an outage) the request waits for as long
+     * as the outage lasts: its record stays uncommitted and it is not answered, unless its deadline passes. With
+     * the breaker closed (S3 failing for this request only, or below the breaker's threshold) it is answered
+     * STORAGE_UNAVAILABLE after max-rounds.
+     */
     private void storageTrouble(WorkItem item, StorageException e, Runnable again) {
-        int round = ++item.storageRounds;
         WorkerProperties.Outage o = props.getStorage().getOutage();
         if (stopping) {
             abandon(item);
             return;
         }
+        Instant deadline = item.request.deadline();
+        if (deadline != null && !clock.instant().isBefore(deadline)) {
+            fail(item, new RequestFailure(ErrorCode.DEADLINE_EXCEEDED, "the deadline " + deadline
+                    + " passed while S3 was unavailable: " + e.getMessage()), null, null);
+            return;
+        }
+        int round = e.breakerOpen() ? item.storageRounds : ++item.storageRounds;
         if (round >= o.getMaxRounds()) {
             fail(item, new RequestFailure(ErrorCode.STORAGE_UNAVAILABLE, "S3 unavailable after " + round
                     + " rounds of retries: " + e.getMessage()), null, null);
             return;
         }
-        if (round == 1) {
-            log.warn("{}: S3 unavailable, parked (retried every {}, at most {} rounds): {}", item, o.getRetryDelay(),
-                    o.getMaxRounds(), e.getMessage());
+        long delay = ParkingDelay.millis(o, item.storageWaits++, java.util.concurrent.ThreadLocalRandom.current());
+        if (item.storageWaits == 1) {
+            log.warn("{}: S3 unavailable{}, parked (first retry in {} ms, growing to at most {}): {}", item,
+                    e.breakerOpen() ? " (circuit breaker open: waiting for the outage to end)" : "", delay,
+                    o.getMaxRetryDelay(), e.getMessage());
         } else {
-            log.debug("{}: S3 still unavailable (round {} of {})", item, round, o.getMaxRounds());
+            log.debug("{}: S3 still unavailable (wait {}, round {} of {})", item, item.storageWaits, round,
+                    o.getMaxRounds());
         }
         try {
             parked.schedule(() -> {
@@ -313,7 +363,7 @@ public final class EditPipeline {
                 } else {
                     again.run();
                 }
-            }, o.getRetryDelay().toMillis(), TimeUnit.MILLISECONDS);
+            }, delay, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException ex) {
             abandon(item);
         }
@@ -446,11 +496,14 @@ public final class EditPipeline {
                 contentType = enc.format().contentType();
             }
             double extraEncodeMs = (System.nanoTime() - e0) / 1e6;
-            String sha = HexFormat.of().formatHex(digest(bytes));
             long u0 = System.nanoTime();
-            String key = r.outputKey();
-            String etag = store.put(r.output().bucket(), key, bytes, contentType,
-                    Map.of("sha256", sha, "request-id", r.requestId()));
+            OutputObjects.Written written = outputs.create(r, bytes, contentType, out.image().width(),
+                    out.image().height());
+            if (!written.ours()) {
+                log.info("{}: another run created s3://{}/{} first; answered from that object", item,
+                        written.output().bucket(), written.output().key());
+                WorkerMeters.EXISTING_OUTPUTS.counter(meters, "outcome", "lost_race").increment();
+            }
             long u1 = System.nanoTime();
             WorkerMeters.STAGE_DURATION.timer(meters, "stage", "upload").record(u1 - u0, TimeUnit.NANOSECONDS);
             Map<String, Double> st = out.stageMillis() == null ? Map.of() : out.stageMillis();
@@ -460,11 +513,12 @@ public final class EditPipeline {
             Timings t = new Timings(round(queueMs), round(item.fetchMs), round(item.decodeMs), round(st.get("mllm")),
                     round(st.get("vaeEncode")), round(st.get("denoise")), round(st.get("vaeDecode")), round(encodeMs),
                     round((u1 - u0) / 1e6), round(total));
-            EditResult.OutputRef ref = new EditResult.OutputRef(r.output().bucket(), key, etag, sha,
-                    out.image().width(), out.image().height(), contentType);
-            EditResult result = EditResult.succeeded(r, ref, t, info, workerInfo(r.params().modelVersion()),
-                    item.attempt, clock.instant());
+            EditResult result = EditResult.succeeded(r, written.output(), t, info,
+                    workerInfo(r.params().modelVersion()), item.attempt, clock.instant());
             answer(item, result);
+        } catch (RequestFailure conflict) {
+            WorkerMeters.EXISTING_OUTPUTS.counter(meters, "outcome", "conflict").increment();
+            fail(item, conflict, info, null);
         } catch (StorageException e) {
             if (e.kind() == StorageException.Kind.TRANSIENT) {
                 storageTrouble(item, e, () -> upload.execute(() -> finish(item, out, info, queueMs)));
@@ -503,7 +557,7 @@ public final class EditPipeline {
         count(result, result.timings() == null || result.timings().total() == null ? 0 : result.timings().total());
         List<Duplicate> dups;
         synchronized (inFlightById) {
-            dups = inFlightById.remove(id);
+            dups = inFlightById.remove(item.inFlightKey());
         }
         sink.result(id, json, item.attempt, item.traceparent).thenRun(item.ticket::complete);
         if (dups != null) {
@@ -517,7 +571,7 @@ public final class EditPipeline {
     void abandon(WorkItem item) {
         List<Duplicate> dups;
         synchronized (inFlightById) {
-            dups = inFlightById.remove(item.request.requestId());
+            dups = inFlightById.remove(item.inFlightKey());
         }
         item.ticket.abandon();
         if (dups != null) {

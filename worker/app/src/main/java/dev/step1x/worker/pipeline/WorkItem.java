@@ -28,7 +28,10 @@ public final class WorkItem implements Batcher.Item {
     volatile double fetchMs;
     volatile double decodeMs;
     volatile long readyNanos;
+    /** S3 failures counted against worker.storage.outage.max-rounds (not while the bucket's breaker is open). */
     volatile int storageRounds;
+    /** Waits after S3 failures so far (the parking delay grows with them). */
+    volatile int storageWaits;
 
     WorkItem(OffsetTracker<?>.Ticket ticket, EditRequest request, String payloadHash, long recordTimestampMs,
             int attempt, String traceparent) {
@@ -38,6 +41,11 @@ public final class WorkItem implements Batcher.Item {
         this.recordTimestampMs = recordTimestampMs;
         this.attempt = attempt;
         this.traceparent = traceparent;
+    }
+
+    /** Deliveries in flight are matched by requestId and record bytes. */
+    String inFlightKey() {
+        return request.requestId() + "#" + payloadHash;
     }
 
     public EditRequest request() {
