@@ -104,6 +104,11 @@ public class WorkerProperties {
         private long deviceMemoryPixels;
         /** How much the simulated memory plan overestimates what fits (1: exact). */
         private double plannerOptimism = 1.0;
+        /**
+         * Each run of a request gives slightly different output bytes (seeded from the run), as the real engine's do
+         * between batches and GPU types; on in the load tests, so that a request computed twice shows.
+         */
+        private boolean varyPerRun;
 
         public Duration getBase() { return base; }
         public void setBase(Duration base) { this.base = base; }
@@ -113,6 +118,8 @@ public class WorkerProperties {
         public void setDeviceMemoryPixels(long pixels) { this.deviceMemoryPixels = pixels; }
         public double getPlannerOptimism() { return plannerOptimism; }
         public void setPlannerOptimism(double optimism) { this.plannerOptimism = optimism; }
+        public boolean isVaryPerRun() { return varyPerRun; }
+        public void setVaryPerRun(boolean varyPerRun) { this.varyPerRun = varyPerRun; }
     }
 
     /**

@@ -36,6 +36,13 @@ public final class EngineFactory {
     public static final String MODEL_VERSIONS = "worker.engine.model-versions";
     /** The device named in results and metrics of the simulated engine. */
     public static final String SIMULATED_DEVICE = "cpu (simulated engine)";
+    /** The device named in results of the simulated engine when its outputs vary per run. */
+    public static final String SIMULATED_VARYING_DEVICE = "cpu (simulated engine, output varies per run)";
+
+    /** The device a simulated worker names in its results. */
+    public static String simulatedDevice(WorkerProperties.Engine cfg) {
+        return cfg.getSimulated().isVaryPerRun() ? SIMULATED_VARYING_DEVICE : SIMULATED_DEVICE;
+    }
 
     /** What {@code worker.engine.mode} may say. */
     public enum Mode {
@@ -134,7 +141,7 @@ public final class EngineFactory {
         if (setup.simulated()) {
             WorkerProperties.Simulated s = cfg.getSimulated();
             return new Opened(new SimulatedEditEngine(s.getBase(), s.getPerRow(), s.getDeviceMemoryPixels(),
-                    s.getPlannerOptimism()), true);
+                    s.getPlannerOptimism(), s.isVaryPerRun()), true);
         }
         EngineRuntime.Options options = new EngineRuntime.Options(cfg.getDevice(),
                 blank(cfg.getCacheDir()) ? null : Path.of(cfg.getCacheDir()), cfg.getNumThreads(), cfg.getDtype(),

@@ -19,7 +19,10 @@ import java.util.Map;
  * A stand-in for the real Step1X-Edit pipeline with the same contract: one bucket per call, one output
  * per input, each output depending only on its own input (so batched equals alone). The "edit" is
  * deterministic and visible: the input is resized to the bucket's working size (nearest neighbour),
- * its colours are inverted, and it is resized back to the original size. A batch costs
+ * its colours are inverted, and it is resized back to the original size. With {@code varyPerRun} (the load tests
+ * turn it on) each run also moves a few samples by one level, from a seed drawn for that run, as the real
+ * engine's bytes move between runs of one request (a batch of other rows, another GPU type): a request computed
+ * twice then gets two different outputs, so a worker that re-computes instead of reusing its output shows. A batch costs
  * {@code base + perRow * rows} of wall time ({@link Thread#sleep}), split over the stage names the real
  * engine reports.
  */
@@ -29,6 +32,8 @@ public final class SimulatedEditEngine implements EditEngine {
     private final Duration perRow;
     private final long deviceMemoryPixels;
     private final double plannerOptimism;
+    private final boolean varyPerRun;
+    private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     /** Unlimited device memory. */
@@ -45,6 +50,12 @@ public final class SimulatedEditEngine implements EditEngine {
      * @param deviceMemoryPixels 0: unlimited
      */
     public SimulatedEditEngine(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism) {
+        this(base, perRow, deviceMemoryPixels, plannerOptimism, false);
+    }
+
+    /** @param varyPerRun each run of a request gives slightly different output bytes (seeded from the run) */
+    public SimulatedEditEngine(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism,
+            boolean varyPerRun) {
         if (base.isNegative() || perRow.isNegative()) {
             throw new IllegalArgumentException("simulated costs must be >= 0");
         }
@@ -56,6 +67,7 @@ public final class SimulatedEditEngine implements EditEngine {
         this.perRow = perRow;
         this.deviceMemoryPixels = deviceMemoryPixels;
         this.plannerOptimism = plannerOptimism;
+        this.varyPerRun = varyPerRun;
     }
 
     @Override
@@ -93,9 +105,12 @@ public final class SimulatedEditEngine implements EditEngine {
         long costMs = base.toMillis() + perRow.toMillis() * inputs.size();
         sleep(costMs);
         List<RgbImage> images = new ArrayList<>(inputs.size());
+        // one seed per run (a batch): its rows differ from any other run of the same requests
+        java.util.SplittableRandom run = new java.util.SplittableRandom(System.nanoTime() ^ runs.incrementAndGet() << 32);
         for (EditInput in : inputs) {
             RgbImage work = resize(in.image(), bucket.width(), bucket.height());
-            images.add(resize(invert(work), in.image().width(), in.image().height()));
+            RgbImage edited = resize(invert(work), in.image().width(), in.image().height());
+            images.add(varyPerRun ? nudge(edited, run) : edited);
         }
         long tEncode = System.nanoTime();
         List<byte[]> encoded = new ArrayList<>(inputs.size());
@@ -123,9 +138,26 @@ public final class SimulatedEditEngine implements EditEngine {
         return out;
     }
 
+    /** Moves 16 samples chosen by {@code run} by one level, as a different batch or GPU would. */
+    static RgbImage nudge(RgbImage img, java.util.SplittableRandom run) {
+        byte[] d = img.data().clone();
+        for (int i = 0; i < 16; i++) {
+            int at = run.nextInt(d.length);
+            int v = d[at] & 0xFF;
+            d[at] = (byte) (v == 255 ? 254 : v + 1);
+        }
+        return new RgbImage(img.width(), img.height(), d);
+    }
+
+    /** Whether each run of a request gives different output bytes. */
+    public boolean variesPerRun() {
+        return varyPerRun;
+    }
+
     @Override
     public String describe() {
-        return "simulated engine (no model; output = colour-inverted input), cost " + base.toMillis() + " ms + "
+        return "simulated engine (no model; output = colour-inverted input" + (varyPerRun
+                ? ", a few samples moved by one level per run" : "") + "), cost " + base.toMillis() + " ms + "
                 + perRow.toMillis() + " ms/row" + (deviceMemoryPixels == 0 ? ""
                         : ", device memory " + deviceMemoryPixels + " px, planner optimism " + plannerOptimism);
     }

@@ -71,7 +71,7 @@ public final class InferenceLoop implements SmartLifecycle {
             engine = opened.engine();
             simulated = opened.simulated();
             engineDescription = engine.describe();
-            String device = simulated ? EngineFactory.SIMULATED_DEVICE : props.getEngine().getDevice();
+            String device = simulated ? EngineFactory.simulatedDevice(props.getEngine()) : props.getEngine().getDevice();
             String version = EngineBuildInfo.current().engineVersion();
             pipeline.engineReady(engine, new EditPipeline.WorkerIdentity(props.resolvedId(), device,
                     version == null || version.isBlank() ? "unknown" : version, simulated));

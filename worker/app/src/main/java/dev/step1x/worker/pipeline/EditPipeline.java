@@ -112,7 +112,8 @@ public final class EditPipeline {
         this.upload = Executors.newFixedThreadPool(props.getBatching().getUploadThreads(), Threads.named("upload"));
         this.parked = Executors.newSingleThreadScheduledExecutor(Threads.named("storage-retry"));
         boolean simulated = EngineFactory.simulatedRequested(props.getEngine());
-        this.identity = new WorkerIdentity(props.resolvedId(), simulated ? EngineFactory.SIMULATED_DEVICE : "cpu",
+        this.identity = new WorkerIdentity(props.resolvedId(),
+                simulated ? EngineFactory.simulatedDevice(props.getEngine()) : "cpu",
                 "unknown", simulated);
         io.micrometer.core.instrument.Gauge.builder(WorkerMeters.ENGINE_PEAK_MEMORY.meterName(), peakNative, AtomicLong::get)
                 .description(WorkerMeters.ENGINE_PEAK_MEMORY.description()).baseUnit("bytes").register(meters);

@@ -46,6 +46,28 @@ class SimulatedEditEngineTest {
     }
 
     @Test
+    void aVaryingEngineGivesEachRunOfARequestOtherBytesWithinOneLevel() throws Exception {
+        SimulatedEditEngine varying = new SimulatedEditEngine(Duration.ZERO, Duration.ZERO, 0, 1.0, true);
+        EditInput a = input(Images.LANDSCAPE_PNG, 1, ImageEncoding.PNG);
+        EditOutput first = varying.edit(List.of(a)).get(0);
+        EditOutput second = varying.edit(List.of(a)).get(0);
+        EditOutput plain = engine.edit(List.of(a)).get(0);
+        assertThat(varying.variesPerRun()).isTrue();
+        assertThat(first.encoded()).isNotEqualTo(second.encoded());
+        byte[] x = first.image().data();
+        byte[] y = plain.image().data();
+        int differing = 0;
+        for (int i = 0; i < x.length; i++) {
+            int d = Math.abs((x[i] & 0xFF) - (y[i] & 0xFF));
+            assertThat(d).as("sample %d", i).isLessThanOrEqualTo(1);
+            differing += d;
+        }
+        assertThat(differing).isBetween(1, 16);
+        // and without the flag every run is the same
+        assertThat(engine.edit(List.of(a)).get(0).encoded()).isEqualTo(plain.encoded());
+    }
+
+    @Test
     void costIsBasePlusPerRow() throws Exception {
         EditInput a = input(Images.SQUARE_PNG, 1, null);
         long t0 = System.nanoTime();
