@@ -187,6 +187,10 @@ public class WorkerProperties {
         private long maxPixels = 4096L * 4096;
         /** Accepted input formats: png, jpeg, webp (the request contract promises all three). */
         private List<String> allowedFormats = new ArrayList<>(List.of("png", "jpeg", "webp"));
+        /** Most scans of a JPEG input (progressive files have about 10; each scan is a pass over the image). */
+        private int maxJpegScans = 100;
+        /** Wall time one input may take to decode; past it the decoder is aborted and the input refused. */
+        private Duration decodeTimeBudget = Duration.ofSeconds(10);
 
         public long getMaxInputBytes() { return maxInputBytes; }
         public void setMaxInputBytes(long maxInputBytes) { this.maxInputBytes = maxInputBytes; }
@@ -194,6 +198,10 @@ public class WorkerProperties {
         public void setMaxPixels(long maxPixels) { this.maxPixels = maxPixels; }
         public List<String> getAllowedFormats() { return allowedFormats; }
         public void setAllowedFormats(List<String> allowedFormats) { this.allowedFormats = allowedFormats; }
+        public int getMaxJpegScans() { return maxJpegScans; }
+        public void setMaxJpegScans(int maxJpegScans) { this.maxJpegScans = maxJpegScans; }
+        public Duration getDecodeTimeBudget() { return decodeTimeBudget; }
+        public void setDecodeTimeBudget(Duration decodeTimeBudget) { this.decodeTimeBudget = decodeTimeBudget; }
     }
 
     /**

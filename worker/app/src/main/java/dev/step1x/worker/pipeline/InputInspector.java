@@ -15,12 +15,15 @@ import java.util.stream.Collectors;
  * engine's one decoding path. A pixel bomb (a small file declaring a huge image) is rejected without being
  * decoded with {@link ErrorCode#TOO_MANY_PIXELS}; anything that is not a decodable PNG, JPEG or still WebP,
  * including a truncated or corrupt file of an accepted format, with {@link ErrorCode#UNSUPPORTED_FORMAT} and
- * the engine's message naming the problem.
+ * the engine's message naming the problem. So is a file that would cost too much to decode: a JPEG with more
+ * scans than {@code worker.limits.max-jpeg-scans}, a PNG metadata decompression bomb, or a decode that runs past
+ * {@code worker.limits.decode-time-budget}.
  */
 public final class InputInspector {
 
     private final Set<ImageFiles.Format> allowed;
     private final long maxPixels;
+    private final ImageFiles.DecodeLimits decodeLimits;
 
     public InputInspector(WorkerProperties.Limits limits) {
         this.allowed = limits.getAllowedFormats().stream()
@@ -34,6 +37,8 @@ public final class InputInspector {
                 })
                 .collect(Collectors.toUnmodifiableSet());
         this.maxPixels = limits.getMaxPixels();
+        this.decodeLimits = new ImageFiles.DecodeLimits(maxPixels, limits.getMaxJpegScans(),
+                limits.getDecodeTimeBudget());
     }
 
     /** Probes the header, checks format and pixels, then decodes. */
@@ -57,10 +62,11 @@ public final class InputInspector {
                     probe.format().label(), probe.width(), probe.height(), probe.pixels(), maxPixels));
         }
         try {
-            return ImageFiles.decode(bytes, maxPixels);
+            return ImageFiles.decode(bytes, decodeLimits);
         } catch (ImageFiles.ImageRejectedException e) {
-            // CORRUPT (truncated or damaged data) and UNSUPPORTED_FORMAT (e.g. an animated WebP) are both
-            // "not a decodable PNG, JPEG or WebP image" for the contract; the message says which
+            // CORRUPT (truncated or damaged data), UNSUPPORTED_FORMAT (e.g. an animated WebP) and DECODE_LIMIT (a
+            // scan or decompression bomb, the time budget) are all "not a decodable PNG, JPEG or WebP image" for
+            // the contract; the message says which
             ErrorCode code = e.reason() == ImageFiles.ImageRejectedException.Reason.TOO_MANY_PIXELS
                     ? ErrorCode.TOO_MANY_PIXELS : ErrorCode.UNSUPPORTED_FORMAT;
             throw new RequestFailure(code, e.getMessage());
