@@ -68,6 +68,7 @@ public final class LoadRun implements AutoCloseable {
             workerDefaults.add("worker.kafka.worst-batch-time=10m");
         } else {
             workerDefaults.addAll(device.workerProperties());
+            workerDefaults.add("worker.engine.simulated.vary-per-run=" + ctx.settings().varyOutputs());
         }
     }
 
@@ -195,9 +196,13 @@ public final class LoadRun implements AutoCloseable {
         result.stats(stats());
         result.criterion("0 lost", c.lost() == 0, "lost=" + c.lost() + " (committed unanswered " + c.lostCommitted()
                 + ", missing outputs " + c.lostOutputs() + ")");
-        result.criterion("0 duplicated", c.duplicated() == 0, "duplicated=" + c.duplicated() + " (conflicting results "
-                + c.conflictingResults() + ", requests with >1 output object " + c.multipleOutputs() + "); redelivered="
-                + c.redelivered() + " identical re-publications over " + c.redeliveredRequests() + " requests");
+        result.criterion("0 duplicated", c.duplicated() == 0, "duplicated=" + c.duplicated() + " (different terminal "
+                + "results " + c.differingResults() + ", requests with >1 output object " + c.multipleOutputs()
+                + "); redelivered=" + c.redelivered() + " identical re-publications over " + c.redeliveredRequests()
+                + " requests");
+        result.criterion("0 conflicting", c.conflicting() == 0, "conflicting=" + c.conflicting() + " (requests with "
+                + "two SUCCEEDED results naming different outputs); answered from an existing output: "
+                + c.answeredFromExisting() + " results over " + c.answeredFromExistingRequests() + " requests");
         result.criterion("every request answered", c.unanswered() == 0 && c.sendFailed() == 0,
                 "unanswered=" + c.unanswered() + " of " + c.sent() + ", send failures " + c.sendFailed());
         result.criterion("every answer right", c.wrong() == 0, String.format(Locale.ROOT,

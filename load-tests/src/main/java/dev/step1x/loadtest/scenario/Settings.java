@@ -16,6 +16,9 @@ import java.nio.file.Path;
  * @param workDir       where the broker, S3Proxy and worker logs live
  * @param reportDir     where index.html and summary.json go
  * @param demoModelDir  the demo model directory (demo mode)
+ * @param varyOutputs   simulated mode: each run of a request gives other output bytes (the stand-in engine's
+ *                      {@code worker.engine.simulated.vary-per-run}, as a real GPU fleet's bytes vary), so a request
+ *                      that is computed twice shows up as conflicting; on unless {@code --identical-reruns}
  */
 public record Settings(
         String mode,
@@ -26,7 +29,8 @@ public record Settings(
         long seed,
         Path workDir,
         Path reportDir,
-        Path demoModelDir) {
+        Path demoModelDir,
+        boolean varyOutputs) {
 
     public boolean demo() {
         return "demo".equals(mode);
