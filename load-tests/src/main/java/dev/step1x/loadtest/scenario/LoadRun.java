@@ -124,9 +124,21 @@ public final class LoadRun implements AutoCloseable {
         return ctx;
     }
 
-    /** Starts a worker JVM with the scenario's defaults plus {@code extra} properties and waits until it is ready. */
+    /**
+     * Starts a worker JVM with the scenario's defaults plus {@code extra} properties ({@code name=value}; one of
+     * them replaces a default of the same name) and waits until it is ready.
+     */
     public WorkerProcess startWorker(String id, boolean fullJit, String... extra) {
-        List<String> props = new ArrayList<>(workerDefaults);
+        java.util.Set<String> replaced = new java.util.HashSet<>();
+        for (String e : extra) {
+            replaced.add(e.substring(0, e.indexOf('=')));
+        }
+        List<String> props = new ArrayList<>();
+        for (String d : workerDefaults) {
+            if (!replaced.contains(d.substring(0, d.indexOf('=')))) {
+                props.add(d);
+            }
+        }
         props.addAll(List.of(extra));
         List<String> jvm = fullJit || ctx.settings().demo()
                 ? List.of("-Xmx1g", "-XX:+UseSerialGC")
