@@ -442,7 +442,8 @@ public final class Scenarios {
      * and must be answered from the objects that exist: SUCCEEDED, with the same sha256, not computed again.
      */
     private static void uploadedThenKilled(ScenarioContext ctx, ScenarioResult r, String name, boolean late) {
-        Profile p = profile(ctx);
+        // one bucket: the requests run as two 4-row batches of 3 s each
+        Profile p = Profile.preset("square-512");
         try (LoadRun run = open(ctx, r, name, p, 4)) {
             WorkerProcess w1 = run.startWorker("w1", false, "worker.engine.simulated.base=3000ms",
                     "worker.batching.max-batch-rows=4");
@@ -454,20 +455,29 @@ public final class Scenarios {
                         System.currentTimeMillis()));
             }
             run.generator().awaitSent(30_000);
-            sleep(1500); // the worker has taken them; the first batch ends after ~3 s
-            run.cluster().broker().freeze();
-            run.event("broker frozen (SIGSTOP)");
-            Map<String, String> written = awaitOutputs(run, REDELIVERED, Duration.ofSeconds(60));
-            run.event(written.size() + " outputs written, their results cannot be published");
-            w1.sigkill();
-            Optional<Integer> rc = w1.waitExit(Duration.ofSeconds(10));
-            run.event("SIGKILL w1 (exit " + rc.map(String::valueOf).orElse("?") + ")");
-            if (late) {
-                run.sleepUntil(run.t() + Math.max(0, java.time.Duration.between(java.time.Instant.now(), deadline)
-                        .toMillis() / 1000.0) + 1);
-                run.event("the requests' deadlines have passed");
+            // freeze the broker once the worker has taken them all: their first batch ends 3 s later
+            long takenBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (w1.metric("step1x_worker_in_flight").orElse(0) < REDELIVERED && System.nanoTime() < takenBy) {
+                sleep(50);
             }
-            run.cluster().broker().thaw();
+            Map<String, String> written;
+            Optional<Integer> rc;
+            run.cluster().broker().freeze();
+            try {
+                run.event("broker frozen (SIGSTOP)");
+                written = awaitOutputs(run, REDELIVERED, Duration.ofSeconds(60));
+                run.event(written.size() + " outputs written, their results cannot be published");
+                w1.sigkill();
+                rc = w1.waitExit(Duration.ofSeconds(10));
+                run.event("SIGKILL w1 (exit " + rc.map(String::valueOf).orElse("?") + ")");
+                if (late) {
+                    run.sleepUntil(run.t() + Math.max(0, java.time.Duration.between(java.time.Instant.now(), deadline)
+                            .toMillis() / 1000.0) + 1);
+                    run.event("the requests' deadlines have passed");
+                }
+            } finally {
+                run.cluster().broker().thaw();
+            }
             run.event("broker thawed (SIGCONT)");
             long t0 = System.nanoTime();
             WorkerProcess w2 = run.startWorker("w1", false);
@@ -519,29 +529,37 @@ public final class Scenarios {
         }
     }
 
-    /** Waits until {@code n} output objects of the run exist; their sha256 by requestId. */
+    /**
+     * Waits until {@code n} output objects of the run exist (or the timeout); their sha256 by requestId. Only keys of
+     * the form prefix + id + .png/.jpg count: S3Proxy's filesystem store lists its temporary files while it writes.
+     */
     private static Map<String, String> awaitOutputs(LoadRun run, int n, Duration timeout) {
         software.amazon.awssdk.services.s3.S3Client s3 = run.cluster().s3().client();
+        String bucket = dev.step1x.loadtest.env.Cluster.OUTPUTS;
         String prefix = run.factory().outputPrefix();
+        java.util.regex.Pattern output = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix)
+                + "(" + java.util.regex.Pattern.quote(run.runId()) + "-\\d+)\\.(png|jpg)");
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<software.amazon.awssdk.services.s3.model.S3Object> objects = List.of();
-        while (System.nanoTime() < deadline) {
-            objects = s3.listObjectsV2(l -> l.bucket(dev.step1x.loadtest.env.Cluster.OUTPUTS).prefix(prefix)).contents();
-            if (objects.size() >= n) {
-                break;
-            }
-            sleep(100);
-        }
         Map<String, String> sha = new java.util.TreeMap<>();
-        for (software.amazon.awssdk.services.s3.model.S3Object o : objects) {
-            String rest = o.key().substring(prefix.length());
-            byte[] bytes = s3.getObjectAsBytes(g -> g.bucket(dev.step1x.loadtest.env.Cluster.OUTPUTS).key(o.key()))
-                    .asByteArray();
-            try {
-                sha.put(rest.substring(0, rest.lastIndexOf('.')), java.util.HexFormat.of().formatHex(
-                        java.security.MessageDigest.getInstance("SHA-256").digest(bytes)));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
+        while (System.nanoTime() < deadline && sha.size() < n) {
+            for (software.amazon.awssdk.services.s3.model.S3Object o : s3.listObjectsV2(l -> l.bucket(bucket)
+                    .prefix(prefix)).contents()) {
+                java.util.regex.Matcher m = output.matcher(o.key());
+                if (!m.matches() || sha.containsKey(m.group(1))) {
+                    continue;
+                }
+                try {
+                    byte[] bytes = s3.getObjectAsBytes(g -> g.bucket(bucket).key(o.key())).asByteArray();
+                    sha.put(m.group(1), java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(bytes)));
+                } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException notYet) {
+                    // listed while being written: next round
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (sha.size() < n) {
+                sleep(100);
             }
         }
         return sha;
