@@ -571,7 +571,8 @@ public final class Scenarios {
      * be answered FAILED, and throughput must come back.
      */
     static void s3Slow(ScenarioContext ctx, ScenarioResult r) {
-        Profile p = profile(ctx);
+        // good requests only: none of them may be answered FAILED
+        Profile p = profile(ctx).withBadShare(0);
         try (dev.step1x.loadtest.env.S3FaultFront front = dev.step1x.loadtest.env.S3FaultFront.start(
                 ctx.cluster().s3().endpoint()); LoadRun run = open(ctx, r, "s3slow", p, 4)) {
             run.startWorker("w1", false, "worker.storage.endpoint=" + front.endpoint());
