@@ -50,6 +50,30 @@ class InputInspectorTest {
                 .containsExactly(50, 140, 130);
     }
 
+    /** Files that cost far more to decode than their size: refused before decoding, each with its reason. */
+    @Test
+    void scanAndDecompressionBombsAreUnsupportedFormats() {
+        InputInspector i = new InputInspector(new LimitsProperties().toInspectorSettings());
+        RequestFailure scans = failureOf(i, Images.jpegScanBomb(300));
+        assertThat(scans.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(scans.getMessage()).contains("more than 100 scans");
+        RequestFailure text = failureOf(i, Images.pngMetadataBomb("zTXt", 64 << 20));
+        assertThat(text.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(text.getMessage()).contains("'zTXt' chunk").contains("decompression bomb");
+        RequestFailure icc = failureOf(i, Images.pngMetadataBomb("iCCP", 32 << 20));
+        assertThat(icc.getMessage()).contains("'iCCP' chunk").contains("decompression bomb");
+
+        LimitsProperties strictLimits = new LimitsProperties();
+        strictLimits.setMaxJpegScans(2);
+        strictLimits.setDecodeTimeBudget(java.time.Duration.ofMillis(1));
+        InputInspector.Settings strict = strictLimits.toInspectorSettings();
+        assertThat(failureOf(new InputInspector(strict), Images.jpegScanBomb(0)).getMessage())
+                .contains("more than 2 scans");
+        RequestFailure slow = failureOf(new InputInspector(strict), Images.sample(Images.LANDSCAPE_PNG));
+        assertThat(slow.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(slow.getMessage()).contains("time budget of 1 ms");
+    }
+
     /** WebP is accepted by default: the request contract promises PNG, JPEG and WebP. */
     @Test
     void defaultsAcceptWhatTheContractPromises() throws Exception {
