@@ -52,7 +52,7 @@ class InputInspectorTest {
 
     /** Files that cost far more to decode than their size: refused before decoding, each with its reason. */
     @Test
-    void scanAndDecompressionBombsAreUnsupportedFormats() {
+    void scanAndDecompressionBombsAreUnsupportedFormats() throws Exception {
         InputInspector i = new InputInspector(new LimitsProperties().toInspectorSettings());
         RequestFailure scans = failureOf(i, Images.jpegScanBomb(300));
         assertThat(scans.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
@@ -69,7 +69,11 @@ class InputInspectorTest {
         InputInspector.Settings strict = strictLimits.toInspectorSettings();
         assertThat(failureOf(new InputInspector(strict), Images.jpegScanBomb(0)).getMessage())
                 .contains("more than 2 scans");
-        RequestFailure slow = failureOf(new InputInspector(strict), Images.sample(Images.LANDSCAPE_PNG));
+        // big enough to take well over 1 ms on any decoding path (a small sample can beat it on the PNG fast path)
+        byte[] noise = new byte[1500 * 1500 * RgbImage.CHANNELS];
+        new java.util.Random(9).nextBytes(noise);
+        byte[] big = ImageFiles.encode(new RgbImage(1500, 1500, noise), ImageFiles.Format.PNG, 0);
+        RequestFailure slow = failureOf(new InputInspector(strict), big);
         assertThat(slow.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
         assertThat(slow.getMessage()).contains("time budget of 1 ms");
     }
