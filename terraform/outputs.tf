@@ -89,6 +89,8 @@ output "helm_values" {
       "worker.storage.allowed-output-buckets" = module.output_bucket.s3_bucket_id
       "worker.storage.sse"                    = "aws:kms"
       "worker.storage.sse-kms-key-id"         = aws_kms_key.data.arn
+      # every S3 call names this account as the bucket owner (ExpectedBucketOwner)
+      "worker.storage.expected-bucket-owner" = local.account_id
     }
   })
 }

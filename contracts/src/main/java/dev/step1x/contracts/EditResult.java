@@ -56,6 +56,7 @@ public record EditResult(
      * @param width       width in pixels
      * @param height      height in pixels
      * @param contentType {@code image/png} or {@code image/jpeg}
+     * @param versionId   the object's S3 version id; {@code null} (absent) unless the bucket is versioned
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record OutputRef(
@@ -65,7 +66,14 @@ public record EditResult(
             String sha256,
             int width,
             int height,
-            String contentType) {
+            String contentType,
+            String versionId) {
+
+        /** An object in a bucket without versioning. */
+        public OutputRef(String bucket, String key, String etag, String sha256, int width, int height,
+                         String contentType) {
+            this(bucket, key, etag, sha256, width, height, contentType, null);
+        }
     }
 
     /**

@@ -28,6 +28,16 @@ public enum ErrorCode {
      * file is missing or unreadable; the message lists the mismatches.
      */
     ADAPTER_INCOMPATIBLE(false, ResultStatus.FAILED),
+    /**
+     * The output key prefix is outside the worker's allow-list for the output bucket
+     * ({@code worker.storage.output-prefixes}), or has a {@code .} or {@code ..} path segment.
+     */
+    OUTPUT_PREFIX_NOT_ALLOWED(false, ResultStatus.REJECTED),
+    /**
+     * The requestId was already used for a different request: its output object exists and was created for
+     * other request bytes. The object is left untouched; send the new request under a new requestId.
+     */
+    REQUEST_ID_CONFLICT(false, ResultStatus.REJECTED),
     /** The input object (or the requested version of it) does not exist. */
     INPUT_NOT_FOUND(false, ResultStatus.FAILED),
     /** S3 refused the worker access to the input or the output object (HTTP 403). */

@@ -31,8 +31,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * {@code bin/step1x-load --scenario NAME|all [--mode simulated|demo] ...}: starts a KRaft broker and S3Proxy
  * (child JVMs), runs the scenarios with workers in child JVMs, writes {@code load-tests/target/report/}
  * ({@code index.html}, {@code summary.json}), prints the summary table and, last,
- * {@code lost=N duplicated=N unanswered=N}. Exit status 0 only when all three are 0 and every scenario passed;
- * 1 otherwise; 2 for a usage error (a missing or invalid option value, an unknown scenario).
+ * {@code lost=N duplicated=N conflicting=N unanswered=N}. Exit status 0 only when all four are 0 and every scenario
+ * passed; 1 otherwise; 2 for a usage error (a missing or invalid option value, an unknown scenario).
  */
 @Command(name = "step1x-load", sortOptions = false, usageHelpAutoWidth = true,
         synopsisHeading = "Usage:%n",
@@ -42,12 +42,12 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = {
             "",
             "Load tests and fault injection against real child-JVM servers: a KRaft broker, S3Proxy and workers. "
-                    + "Prints the summary table and, last, lost=N duplicated=N unanswered=N.",
+                    + "Prints the summary table and, last, lost=N duplicated=N conflicting=N unanswered=N.",
             ""},
         footer = {
             "",
-            "Exit status: 0 when lost, duplicated and unanswered are all 0 and every scenario passed; 1 otherwise; "
-                    + "2 for a usage error.",
+            "Exit status: 0 when lost, duplicated, conflicting and unanswered are all 0 and every scenario passed; "
+                    + "1 otherwise; 2 for a usage error.",
             "Report: load-tests/target/report/index.html and summary.json (see load-tests/README.md)."})
 public final class Main implements Callable<Integer> {
 
@@ -87,6 +87,11 @@ public final class Main implements Callable<Integer> {
             description = "share of good requests that name a LoRA adapter (demo-style-a or -b in turn, scale 0.8; "
                     + "demo mode: the demo model's adapters) (default 0)")
     double adapterShare;
+
+    @Option(names = "--identical-reruns", description = "simulated mode: the stand-in engine gives the same bytes "
+            + "every time it runs a request (by default each run differs a little, as on a GPU fleet, so that a "
+            + "request computed twice shows up as conflicting)")
+    boolean identicalReruns;
 
     @Option(names = "--seed", paramLabel = "N", description = "request-stream seed (default 7)")
     long seed = 7;
@@ -212,7 +217,7 @@ public final class Main implements Callable<Integer> {
             throw usage("--adapter-share must be within 0..1, got " + adapterShare);
         }
         Settings settings = new Settings(mode, profile, scale, timeScale, fixed, seed, workDir, reportDir, demoDir,
-                adapterShare);
+                adapterShare, !identicalReruns);
         return runScenarios(settings, chosen, out);
     }
 

@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CI subset of bin/step1x-load: steady load, 5 % poison requests and a SIGKILL-and-restart of the worker,
- * simulated engine, small counts, on a real KRaft broker, S3Proxy and worker JVMs. Fails when anything is
- * lost, duplicated, unanswered or wrong, or a scenario's own criteria fail.
+ * simulated engine (outputs varying per run), small counts, on a real KRaft broker, S3Proxy and worker JVMs. Fails
+ * when anything is lost, duplicated, conflicting, unanswered or wrong, or a scenario's own criteria fail.
  */
 class LoadScenariosIT {
 
@@ -29,13 +29,13 @@ class LoadScenariosIT {
                 DeviceModel.DEFAULT_FIXED_FRACTION, 7,
                 // a directory of its own: another build of the same tree may run this test at the same time
                 target.resolve("load-work-ci").resolve(System.currentTimeMillis() + "-" + ProcessHandle.current().pid()),
-                report, null);
+                report, null, true);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         PrintStream tee = new PrintStream(new TeeStream(buf, System.out), true, StandardCharsets.UTF_8);
         int rc = Main.runScenarios(settings, Scenarios.CI.stream().map(n -> Scenarios.byName(n).orElseThrow()).toList(), tee);
         String out = buf.toString(StandardCharsets.UTF_8);
         List<String> lines = out.lines().toList();
-        assertThat(lines.get(lines.size() - 1)).isEqualTo("lost=0 duplicated=0 unanswered=0");
+        assertThat(lines.get(lines.size() - 1)).isEqualTo("lost=0 duplicated=0 conflicting=0 unanswered=0");
         assertThat(rc).as(out).isZero();
         for (String s : Scenarios.CI) {
             assertThat(out).containsPattern("(?m)^" + s + "\\s+PASS");

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -118,13 +119,39 @@ public final class Checker implements AutoCloseable {
         }
     }
 
-    /** The check itself; call after {@link #awaitSettled}. */
+    /** The check itself; call after {@link #awaitSettled}. Gathers what it needs and {@link #evaluate}s it. */
     public CheckResult check(Collection<SentRequest> sent, ResultCollector collector, String outputBucket,
             String outputPrefix) {
+        // output objects of this run, by requestId
+        S3Client s3 = cluster.s3().client();
+        Map<String, List<String>> objects = new HashMap<>();
+        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(outputBucket).prefix(outputPrefix)).contents()) {
+            String rest = o.key().substring(outputPrefix.length());
+            if (rest.contains("/")) {
+                continue; // not an output of the deterministic form prefix + id + ext
+            }
+            int dot = rest.lastIndexOf('.');
+            String id = dot > 0 ? rest.substring(0, dot) : rest;
+            objects.computeIfAbsent(id, k -> new ArrayList<>()).add(o.key());
+        }
+        return evaluate(new Observed(sent, collector.results(), collector.deadLetters(), outputBucket, objects,
+                key -> sha256(s3, outputBucket, key), committedOffsets(), groupLag()));
+    }
+
+    /**
+     * What a check looks at: the requests sent, every result record, the dead letters, the run's output objects
+     * (keys by requestId, and how to hash one), the group's committed offsets by partition and its lag.
+     */
+    public record Observed(Collection<SentRequest> sent, List<ResultCollector.Received> results,
+            List<ResultCollector.DeadLettered> deadLetters, String outputBucket, Map<String, List<String>> objectKeys,
+            Function<String, String> objectSha256, Map<Integer, Long> committed, long groupLag) {}
+
+    /** Counts what {@code o} shows (definitions in {@link CheckResult}). */
+    public static CheckResult evaluate(Observed o) {
         List<String> problems = new ArrayList<>();
         Map<String, SentRequest> byId = new LinkedHashMap<>();
         int sendFailed = 0;
-        for (SentRequest s : sent) {
+        for (SentRequest s : o.sent()) {
             if (s.acked()) {
                 byId.put(s.requestId(), s);
             } else {
@@ -135,7 +162,7 @@ public final class Checker implements AutoCloseable {
         Map<String, List<ResultCollector.Received>> results = new HashMap<>();
         int invalid = 0;
         int unknown = 0;
-        for (ResultCollector.Received r : collector.results()) {
+        for (ResultCollector.Received r : o.results()) {
             if (r.result() == null) {
                 invalid++;
                 note(problems, "result record does not validate (key " + r.key() + "): " + r.invalid());
@@ -149,33 +176,21 @@ public final class Checker implements AutoCloseable {
             }
             results.computeIfAbsent(id, k -> new ArrayList<>()).add(r);
         }
+        int objectCount = o.objectKeys().values().stream().mapToInt(List::size).sum();
 
-        // output objects of this run, by requestId
-        S3Client s3 = cluster.s3().client();
-        Map<String, List<S3Object>> objects = new HashMap<>();
-        int objectCount = 0;
-        for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(outputBucket).prefix(outputPrefix)).contents()) {
-            String rest = o.key().substring(outputPrefix.length());
-            if (rest.contains("/")) {
-                continue; // not an output of the deterministic form prefix + id + ext
-            }
-            int dot = rest.lastIndexOf('.');
-            String id = dot > 0 ? rest.substring(0, dot) : rest;
-            objects.computeIfAbsent(id, k -> new ArrayList<>()).add(o);
-            objectCount++;
-        }
-
-        Map<Integer, Long> committed = committedOffsets();
         Map<ResultStatus, Integer> byStatus = new EnumMap<>(ResultStatus.class);
         int answered = 0;
         int unanswered = 0;
         int lostCommitted = 0;
         int lostOutputs = 0;
+        int differing = 0;
         int conflicting = 0;
         int multipleOutputs = 0;
         int redelivered = 0;
         int redeliveredRequests = 0;
         int redeliveredIdentical = 0;
+        int fromExisting = 0;
+        int fromExistingRequests = 0;
         int wrongStatus = 0;
         int shaMismatch = 0;
         int sizeMismatch = 0;
@@ -190,7 +205,7 @@ public final class Checker implements AutoCloseable {
             List<ResultCollector.Received> rs = results.getOrDefault(id, List.of());
             if (rs.isEmpty()) {
                 unanswered++;
-                Long c = committed.get(s.partition());
+                Long c = o.committed().get(s.partition());
                 if (c != null && s.offset() < c) {
                     lostCommitted++;
                     note(problems, "lost: " + id + " (partition " + s.partition() + " offset " + s.offset()
@@ -204,14 +219,34 @@ public final class Checker implements AutoCloseable {
             EditResult first = rs.get(0).result();
             byStatus.merge(first.status(), 1, Integer::sum);
             Set<String> fingerprints = new HashSet<>();
+            Set<String> succeededOutputs = new HashSet<>();
+            Set<String> otherAnswers = new HashSet<>();
+            int reused = 0;
             for (ResultCollector.Received r : rs) {
-                fingerprints.add(fingerprint(r.result()));
+                EditResult e = r.result();
+                fingerprints.add(fingerprint(e));
+                if (e.isSucceeded()) {
+                    succeededOutputs.add(fingerprint(e));
+                    if (e.batch() == null) {
+                        reused++; // answered from the existing output object, not computed again
+                    }
+                } else {
+                    otherAnswers.add(fingerprint(e));
+                }
             }
-            if (fingerprints.size() > 1) {
+            fromExisting += reused;
+            fromExistingRequests += reused > 0 ? 1 : 0;
+            if (succeededOutputs.size() > 1) {
                 conflicting++;
+                note(problems, "conflicting: " + id + " has " + succeededOutputs.size() + " SUCCEEDED results with "
+                        + "different outputs: " + succeededOutputs);
+            }
+            if (fingerprints.size() > 1 && !otherAnswers.isEmpty()) {
+                differing++;
                 note(problems, "duplicated: " + id + " has " + fingerprints.size() + " different terminal results: "
                         + fingerprints);
-            } else if (rs.size() > 1) {
+            }
+            if (fingerprints.size() == 1 && rs.size() > 1) {
                 redelivered += rs.size() - 1;
                 redeliveredRequests++;
                 boolean identical = rs.stream().allMatch(r -> Arrays.equals(r.value(), rs.get(0).value()));
@@ -226,20 +261,20 @@ public final class Checker implements AutoCloseable {
                         + (want.code() == null ? "" : "/" + want.code()) + ", got " + first.status()
                         + (first.error() == null ? "" : "/" + first.error().code() + " " + first.error().message()));
             }
-            List<S3Object> objs = objects.getOrDefault(id, List.of());
-            if (objs.size() > 1) {
+            List<String> keys = o.objectKeys().getOrDefault(id, List.of());
+            if (keys.size() > 1) {
                 multipleOutputs++;
-                note(problems, "duplicated: " + id + " has " + objs.size() + " output objects");
+                note(problems, "duplicated: " + id + " has " + keys.size() + " output objects");
             }
             if (first.isSucceeded()) {
                 succeededIds.add(id);
                 EditResult.OutputRef out = first.output();
-                if (!out.bucket().equals(outputBucket) || objs.stream().noneMatch(o -> o.key().equals(out.key()))) {
+                if (!out.bucket().equals(o.outputBucket()) || !keys.contains(out.key())) {
                     lostOutputs++;
                     note(problems, "lost output: " + id + " says s3://" + out.bucket() + "/" + out.key()
                             + " but there is no such object");
                 } else {
-                    String sha = sha256(s3, out.bucket(), out.key());
+                    String sha = o.objectSha256().apply(out.key());
                     if (!out.sha256().equals(sha)) {
                         shaMismatch++;
                         note(problems, "sha256 mismatch: " + id + " result " + out.sha256() + " object " + sha);
@@ -253,14 +288,14 @@ public final class Checker implements AutoCloseable {
             }
         }
         int orphans = 0;
-        for (Map.Entry<String, List<S3Object>> e : objects.entrySet()) {
+        for (Map.Entry<String, List<String>> e : o.objectKeys().entrySet()) {
             if (!succeededIds.contains(e.getKey())) {
                 orphans += e.getValue().size();
-                note(problems, "orphan output object(s) without a SUCCEEDED result: " + e.getValue().get(0).key());
+                note(problems, "orphan output object(s) without a SUCCEEDED result: " + e.getValue().get(0));
             }
         }
         int goodDeadLettered = 0;
-        for (ResultCollector.DeadLettered d : collector.deadLetters()) {
+        for (ResultCollector.DeadLettered d : o.deadLetters()) {
             SentRequest s = d.requestId() == null ? null : byId.get(d.requestId());
             if (s != null && s.planned().expectation().good()) {
                 goodDeadLettered++;
@@ -270,16 +305,16 @@ public final class Checker implements AutoCloseable {
         int wrong = wrongStatus + shaMismatch + sizeMismatch + invalid + unknown + goodDeadLettered;
         int lost = lostCommitted + lostOutputs;
         return new CheckResult(byId.size(), sendFailed, answered, byStatus, expectedGood, lost, lostCommitted,
-                lostOutputs, conflicting + multipleOutputs, conflicting, multipleOutputs, redelivered,
-                redeliveredRequests, redeliveredIdentical, unanswered, wrong, wrongStatus, shaMismatch, sizeMismatch,
-                invalid, unknown, goodDeadLettered, orphans, collector.deadLetters().size(), objectCount, groupLag(),
-                problems);
+                lostOutputs, differing + multipleOutputs, differing, multipleOutputs, conflicting, redelivered,
+                redeliveredRequests, redeliveredIdentical, fromExisting, fromExistingRequests, unanswered, wrong,
+                wrongStatus, shaMismatch, sizeMismatch, invalid, unknown, goodDeadLettered, orphans,
+                o.deadLetters().size(), objectCount, o.groupLag(), problems);
     }
 
     /**
      * The part of a terminal result that must not differ between two publications for one request:
-     * status, error code and the output reference (bucket, key, sha256, size, type). Timings, attempt,
-     * worker, completion time and ETag may differ on a re-run after a crash.
+     * status, error code and the output reference (bucket, key, sha256, size, type). Timings, batch, attempt,
+     * worker, completion time and ETag may differ on a repeat (a redelivery answered from the output object).
      */
     static String fingerprint(EditResult r) {
         StringBuilder b = new StringBuilder(r.status().name());

@@ -99,6 +99,26 @@ public final class ChildJvm {
         waitFor(Duration.ofSeconds(30));
     }
 
+    /**
+     * SIGSTOP ({@code true}) or SIGCONT ({@code false}): a process that is frozen keeps its sockets open and
+     * answers nothing, as a hung server does.
+     */
+    public void freeze(boolean stop) {
+        try {
+            Process p = new ProcessBuilder("kill", stop ? "-STOP" : "-CONT", Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("kill " + (stop ? "-STOP " : "-CONT ") + process.pid() + " failed: "
+                        + new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits for the exit; the exit code, or empty if it still runs at the timeout. */
     public Optional<Integer> waitFor(Duration timeout) {
         try {

@@ -117,6 +117,18 @@ public final class KafkaBroker implements AutoCloseable {
         process = null;
     }
 
+    /**
+     * Freezes the broker (SIGSTOP): clients keep their connections and get no answer, so a worker's publish
+     * hangs after its output is written. {@link #thaw()} lets it go on (SIGCONT).
+     */
+    public synchronized void freeze() {
+        process.freeze(true);
+    }
+
+    public synchronized void thaw() {
+        process.freeze(false);
+    }
+
     public String bootstrap() {
         return "127.0.0.1:" + port;
     }

@@ -163,6 +163,25 @@ public final class WorkerProcess {
         }
     }
 
+    /** The value of a Prometheus metric without labels (e.g. {@code step1x_worker_in_flight}), or empty. */
+    public java.util.OptionalDouble metric(String name) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    return java.util.OptionalDouble.of(value(line));
+                }
+            }
+        } catch (IOException e) {
+            // not answering: empty
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return java.util.OptionalDouble.empty();
+    }
+
     private static double value(String line) {
         String[] p = line.trim().split("\\s+");
         return Double.parseDouble(p[p.length - 1]);

@@ -72,12 +72,17 @@ public final class RequestFactory {
         if (random.nextDouble() < profile.badShare()) {
             return bad(id, pick(profile.badKinds()));
         }
-        return good(id);
+        return good(id, null);
     }
 
     /** The next request, forced good. */
     public synchronized PlannedRequest nextGood() {
-        return good("%s-%06d".formatted(runId, seq++));
+        return good("%s-%06d".formatted(runId, seq++), null);
+    }
+
+    /** The next request, forced good, with a deadline (it must still be answered SUCCEEDED). */
+    public synchronized PlannedRequest nextGood(Instant deadline) {
+        return good("%s-%06d".formatted(runId, seq++), deadline);
     }
 
     /** The next request, forced to be of the given bad kind. */
@@ -85,7 +90,7 @@ public final class RequestFactory {
         return bad("%s-%06d".formatted(runId, seq++), kind);
     }
 
-    private PlannedRequest good(String id) {
+    private PlannedRequest good(String id, Instant deadline) {
         int size = pick(profile.sizeLevels());
         Aspect aspect = pick(profile.aspects());
         int steps = pick(profile.steps());
@@ -101,7 +106,7 @@ public final class RequestFactory {
                 ? new EditParams.Adapter(adapters.get(adapterTurn++ % adapters.size()), 0.8) : null;
         EditRequest r = new EditRequest(EditRequest.SCHEMA_VERSION, id, null, EditRequest.Input.of(in.bucket(), in.key()),
                 instruction, null, new EditParams(size, steps, guidance, null, null, adapter),
-                new OutputSpec(outputBucket, outputPrefix(), jpeg ? ImageFormat.JPEG : ImageFormat.PNG, null), null, null,
+                new OutputSpec(outputBucket, outputPrefix(), jpeg ? ImageFormat.JPEG : ImageFormat.PNG, null), deadline, null,
                 metadata(task.key(), lang.name().toLowerCase(java.util.Locale.ROOT)));
         return new PlannedRequest(id, ContractJson.toBytes(r), headers(id), Expectation.succeeded(in.width(), in.height()),
                 task, lang, size, aspect, steps, null);

@@ -33,16 +33,23 @@ final class HtmlReport {
         b.append("<p>").append(esc(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME)))
                 .append(" &middot; mode <b>").append(esc(settings.mode())).append("</b> &middot; profile <b>")
                 .append(esc(settings.profile().name())).append("</b> &middot; scale ").append(settings.scale())
-                .append(" &middot; seed ").append(settings.seed()).append("</p>\n");
+                .append(" &middot; seed ").append(settings.seed()).append(settings.demo() ? "" : settings.varyOutputs()
+                        ? " &middot; simulated outputs <b>vary per run</b> (a request computed twice gets another "
+                        + "sha256, counted as conflicting)" : " &middot; simulated outputs identical on every run "
+                        + "(<code>--identical-reruns</code>: a re-computation does not show)").append("</p>\n");
         b.append("<p class=\"").append(t.ok() ? "pass" : "fail").append("\">lost=").append(t.lost())
-                .append(" duplicated=").append(t.duplicated()).append(" unanswered=").append(t.unanswered())
+                .append(" duplicated=").append(t.duplicated()).append(" conflicting=").append(t.conflicting())
+                .append(" unanswered=").append(t.unanswered())
                 .append(" &middot; ").append(results.size() - t.failedScenarios()).append(" of ").append(results.size())
                 .append(" scenarios passed</p>\n");
         summaryTable(b, results);
         b.append("<p>Definitions: <b>lost</b> = acknowledged (offset committed) but never answered, or SUCCEEDED with no "
-                + "output object; <b>duplicated</b> = two different terminal results, or two output objects, for one "
-                + "requestId; <b>redelivered</b> = identical re-publications of a result (allowed by at-least-once, "
-                + "counted); <b>unanswered</b> = no result at the end; <b>wrong</b> = unexpected status or code, sha256 "
+                + "output object; <b>duplicated</b> = two different terminal results that are not both SUCCEEDED, or two "
+                + "output objects, for one requestId; <b>conflicting</b> = two SUCCEEDED results with different outputs "
+                + "(sha256) for one requestId: it was computed twice; <b>redelivered</b> = identical re-publications of a "
+                + "result (allowed by at-least-once, counted); <b>reused</b> = SUCCEEDED results taken from the output "
+                + "object of an earlier run (no batch); <b>unanswered</b> = no result at the end; <b>wrong</b> = "
+                + "unexpected status or code, sha256 "
                 + "or size mismatch, invalid result, unknown id. Latency = result record timestamp minus the request's "
                 + "scheduled send time (open loop: no coordinated omission), HdrHistogram. Duty cycle = device busy "
                 + "time / wall time, from the engine's cumulative compute timer on each worker's Prometheus endpoint "
@@ -58,7 +65,8 @@ final class HtmlReport {
 
     private static void summaryTable(StringBuilder b, List<ScenarioResult> results) {
         b.append("<table><tr><th class=\"l\">scenario</th><th>result</th><th>sent</th><th>succeeded</th><th>other</th>")
-                .append("<th>lost</th><th>duplicated</th><th>unanswered</th><th>redelivered</th><th>wrong</th>")
+                .append("<th>lost</th><th>duplicated</th><th>conflicting</th><th>unanswered</th><th>redelivered</th>")
+                .append("<th>reused</th><th>wrong</th>")
                 .append("<th>req/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th><th>duty</th>")
                 .append("<th>s</th></tr>\n");
         for (ScenarioResult r : results) {
@@ -67,10 +75,10 @@ final class HtmlReport {
             b.append("<tr><td class=\"l\"><a href=\"#").append(esc(r.name())).append("\">").append(esc(r.name()))
                     .append("</a></td><td class=\"").append(r.passed() ? "pass\">PASS" : "fail\">FAIL").append("</td>");
             if (c == null) {
-                b.append("<td colspan=\"8\">").append(esc(String.valueOf(r.error()))).append("</td>");
+                b.append("<td colspan=\"10\">").append(esc(String.valueOf(r.error()))).append("</td>");
             } else {
-                cells(b, c.sent(), c.succeeded(), c.answered() - c.succeeded(), c.lost(), c.duplicated(), c.unanswered(),
-                        c.redelivered(), c.wrong());
+                cells(b, c.sent(), c.succeeded(), c.answered() - c.succeeded(), c.lost(), c.duplicated(),
+                        c.conflicting(), c.unanswered(), c.redelivered(), c.answeredFromExisting(), c.wrong());
             }
             if (s == null) {
                 b.append("<td colspan=\"6\"></td>");

@@ -26,42 +26,45 @@ public final class Report {
     private Report() {}
 
     /** Totals over scenarios. */
-    public record Totals(int lost, int duplicated, int unanswered, int failedScenarios) {
+    public record Totals(int lost, int duplicated, int conflicting, int unanswered, int failedScenarios) {
         public boolean ok() {
-            return lost == 0 && duplicated == 0 && unanswered == 0 && failedScenarios == 0;
+            return lost == 0 && duplicated == 0 && conflicting == 0 && unanswered == 0 && failedScenarios == 0;
         }
     }
 
     public static Totals totals(List<ScenarioResult> results) {
         int lost = 0;
         int dup = 0;
+        int conflicting = 0;
         int unans = 0;
         int failed = 0;
         for (ScenarioResult r : results) {
             lost += r.lost();
             dup += r.duplicated();
+            conflicting += r.conflicting();
             unans += r.unanswered();
             failed += r.passed() ? 0 : 1;
         }
-        return new Totals(lost, dup, unans, failed);
+        return new Totals(lost, dup, conflicting, unans, failed);
     }
 
     // ------------------------------------------------------------------ console
 
-    /** The summary table, then the last line {@code lost=N duplicated=N unanswered=N}. */
+    /** The summary table, then the last line {@code lost=N duplicated=N conflicting=N unanswered=N}. */
     public static void printSummary(List<ScenarioResult> results, PrintStream out) {
-        String fmt = "%-16s %-5s %6s %6s %6s %5s %5s %6s %7s %6s %7s %8s %8s %6s%n";
+        String fmt = "%-22s %-5s %6s %6s %6s %5s %5s %6s %6s %7s %7s %6s %7s %8s %8s %6s%n";
         out.println();
-        out.printf(fmt, "scenario", "pass", "sent", "ok", "other", "lost", "dup", "unans", "redeliv", "wrong",
-                "req/s", "p50 ms", "p99 ms", "duty");
+        out.printf(fmt, "scenario", "pass", "sent", "ok", "other", "lost", "dup", "confl", "unans", "redeliv",
+                "reused", "wrong", "req/s", "p50 ms", "p99 ms", "duty");
         for (ScenarioResult r : results) {
             CheckResult c = r.check();
             RunStats s = r.stats();
             out.printf(fmt, r.name(), r.passed() ? "PASS" : "FAIL",
                     c == null ? "-" : c.sent(), c == null ? "-" : c.succeeded(),
                     c == null ? "-" : c.answered() - c.succeeded(), c == null ? "-" : c.lost(),
-                    c == null ? "-" : c.duplicated(), c == null ? "-" : c.unanswered(),
-                    c == null ? "-" : c.redelivered(), c == null ? "-" : c.wrong(),
+                    c == null ? "-" : c.duplicated(), c == null ? "-" : c.conflicting(),
+                    c == null ? "-" : c.unanswered(), c == null ? "-" : c.redelivered(),
+                    c == null ? "-" : c.answeredFromExisting(), c == null ? "-" : c.wrong(),
                     s == null ? "-" : f2(s.throughput()), s == null ? "-" : f0(s.latency().p50()),
                     s == null ? "-" : f0(s.latency().p99()), s == null || Double.isNaN(s.dutyOverall()) ? "-"
                             : String.format(Locale.ROOT, "%.1f%%", s.dutyOverall() * 100));
@@ -81,7 +84,8 @@ public final class Report {
             benchLine(r, out);
         }
         Totals t = totals(results);
-        out.printf("lost=%d duplicated=%d unanswered=%d%n", t.lost(), t.duplicated(), t.unanswered());
+        out.printf("lost=%d duplicated=%d conflicting=%d unanswered=%d%n", t.lost(), t.duplicated(), t.conflicting(),
+                t.unanswered());
         out.flush();
     }
 
@@ -98,6 +102,9 @@ public final class Report {
             case "demo-batching" -> out.printf("  demo-batching: %s req/s at batch 1, %s req/s with bucket batching%n",
                     b.get("requestsPerSecondBatch1"), b.get("requestsPerSecondBucketBatching"));
             case "sigterm-drain" -> out.printf("  sigterm-drain: worker exited after %s s%n", b.get("drainExitSeconds"));
+            case "redeliver-after-upload", "late-redelivery" -> out.printf("  %s: %s requests answered from their "
+                    + "existing output objects, all answered %s s after the restart%n", r.name(),
+                    b.get("answeredFromExistingRequests"), b.get("recoverySeconds"));
             default -> {
                 if (b.containsKey("recoverySeconds")) {
                     out.printf("  %s: %s/s before the fault, %s/s at the end, backlog recovered %s s after it%n",
@@ -125,10 +132,12 @@ public final class Report {
         set.put("timeScale", settings.timeScale());
         set.put("fixedFraction", settings.fixedFraction());
         set.put("seed", settings.seed());
+        set.put("simulatedOutputsVaryPerRun", settings.varyOutputs());
         root.put("settings", set);
         Totals t = totals(results);
         root.put("lost", t.lost());
         root.put("duplicated", t.duplicated());
+        root.put("conflicting", t.conflicting());
         root.put("unanswered", t.unanswered());
         root.put("failedScenarios", t.failedScenarios());
         List<Object> list = new ArrayList<>();
@@ -161,7 +170,10 @@ public final class Report {
                 cm.put("lostCommittedUnanswered", c.lostCommitted());
                 cm.put("lostOutputs", c.lostOutputs());
                 cm.put("duplicated", c.duplicated());
-                cm.put("conflictingResults", c.conflictingResults());
+                cm.put("differingResults", c.differingResults());
+                cm.put("conflicting", c.conflicting());
+                cm.put("answeredFromExisting", c.answeredFromExisting());
+                cm.put("answeredFromExistingRequests", c.answeredFromExistingRequests());
                 cm.put("multipleOutputs", c.multipleOutputs());
                 cm.put("redelivered", c.redelivered());
                 cm.put("redeliveredRequests", c.redeliveredRequests());

@@ -72,6 +72,7 @@ public final class LoadRun implements AutoCloseable {
             workerDefaults.add("worker.kafka.worst-batch-time=10m");
         } else {
             workerDefaults.addAll(device.workerProperties());
+            workerDefaults.add("worker.engine.simulated.vary-per-run=" + ctx.settings().varyOutputs());
         }
         if (ctx.settings().adapterShare() > 0) {
             factory.withAdapters(Settings.ADAPTERS, ctx.settings().adapterShare());
@@ -155,9 +156,21 @@ public final class LoadRun implements AutoCloseable {
         return ctx;
     }
 
-    /** Starts a worker JVM with the scenario's defaults plus {@code extra} properties and waits until it is ready. */
+    /**
+     * Starts a worker JVM with the scenario's defaults plus {@code extra} properties ({@code name=value}; one of
+     * them replaces a default of the same name) and waits until it is ready.
+     */
     public WorkerProcess startWorker(String id, boolean fullJit, String... extra) {
-        List<String> props = new ArrayList<>(workerDefaults);
+        java.util.Set<String> replaced = new java.util.HashSet<>();
+        for (String e : extra) {
+            replaced.add(e.substring(0, e.indexOf('=')));
+        }
+        List<String> props = new ArrayList<>();
+        for (String d : workerDefaults) {
+            if (!replaced.contains(d.substring(0, d.indexOf('=')))) {
+                props.add(d);
+            }
+        }
         props.addAll(List.of(extra));
         List<String> jvm = fullJit || ctx.settings().demo()
                 ? List.of("-Xmx1g", "-XX:+UseSerialGC")
@@ -227,9 +240,13 @@ public final class LoadRun implements AutoCloseable {
         result.stats(stats());
         result.criterion("0 lost", c.lost() == 0, "lost=" + c.lost() + " (committed unanswered " + c.lostCommitted()
                 + ", missing outputs " + c.lostOutputs() + ")");
-        result.criterion("0 duplicated", c.duplicated() == 0, "duplicated=" + c.duplicated() + " (conflicting results "
-                + c.conflictingResults() + ", requests with >1 output object " + c.multipleOutputs() + "); redelivered="
-                + c.redelivered() + " identical re-publications over " + c.redeliveredRequests() + " requests");
+        result.criterion("0 duplicated", c.duplicated() == 0, "duplicated=" + c.duplicated() + " (different terminal "
+                + "results " + c.differingResults() + ", requests with >1 output object " + c.multipleOutputs()
+                + "); redelivered=" + c.redelivered() + " identical re-publications over " + c.redeliveredRequests()
+                + " requests");
+        result.criterion("0 conflicting", c.conflicting() == 0, "conflicting=" + c.conflicting() + " (requests with "
+                + "two SUCCEEDED results naming different outputs); answered from an existing output: "
+                + c.answeredFromExisting() + " results over " + c.answeredFromExistingRequests() + " requests");
         result.criterion("every request answered", c.unanswered() == 0 && c.sendFailed() == 0,
                 "unanswered=" + c.unanswered() + " of " + c.sent() + ", send failures " + c.sendFailed());
         result.criterion("every answer right", c.wrong() == 0, String.format(Locale.ROOT,

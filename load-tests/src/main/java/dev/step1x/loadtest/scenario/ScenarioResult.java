@@ -124,6 +124,10 @@ public final class ScenarioResult {
         return check == null ? 0 : check.duplicated();
     }
 
+    public int conflicting() {
+        return check == null ? 0 : check.conflicting();
+    }
+
     public int unanswered() {
         return check == null ? 0 : check.unanswered();
     }

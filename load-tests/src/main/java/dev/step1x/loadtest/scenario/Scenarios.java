@@ -83,6 +83,14 @@ public final class Scenarios {
                     Scenarios::s3Outage),
             new Simple("broker-restart", "the Kafka broker (KRaft child JVM) stopped for 5 s and restarted on the "
                     + "same port and data", false, SIMULATED, Scenarios::brokerRestart),
+            new Simple("redeliver-after-upload", "SIGKILL of the worker after it wrote its outputs and before it "
+                    + "published their results (broker frozen), then a restart: the redelivered requests are answered "
+                    + "from their output objects", false, SIMULATED, Scenarios::redeliverAfterUpload),
+            new Simple("late-redelivery", "as redeliver-after-upload, with the restart after the requests' deadlines: "
+                    + "they are still answered SUCCEEDED, from their output objects", false, SIMULATED,
+                    Scenarios::lateRedelivery),
+            new Simple("s3-slow", "S3 answering after 5 s for 10 s, then 503 SlowDown for 30 s (a relay in front of "
+                    + "S3Proxy)", false, SIMULATED, Scenarios::s3Slow),
             new Simple("saturation", "benchmark: closed loop far above capacity, one bucket; device duty cycle",
                     true, SIMULATED, Scenarios::saturation),
             new Simple("infra-cpu", "benchmark: worker CPU per 1024x1024 PNG request with a zero-cost device "
@@ -413,6 +421,193 @@ public final class Scenarios {
             RunStats s = r.stats();
             common(r, s, rate);
             run.recoveryCriterion(r, s, Math.min(2, stopAt / 3), stopAt, stopAt + down, secs - post(ctx), secs, 0.75);
+        }
+    }
+
+    /** Requests of the redelivery scenarios; their batches are slow (3 s) so the fault lands between upload and publish. */
+    static final int REDELIVERED = 8;
+
+    static void redeliverAfterUpload(ScenarioContext ctx, ScenarioResult r) {
+        uploadedThenKilled(ctx, r, "upload", false);
+    }
+
+    static void lateRedelivery(ScenarioContext ctx, ScenarioResult r) {
+        uploadedThenKilled(ctx, r, "late", true);
+    }
+
+    /**
+     * Sends a few requests to a worker with slow batches, freezes the broker (SIGSTOP) while they run, waits until
+     * every output object is written (the worker then hangs in its publish), SIGKILLs the worker, thaws the broker
+     * (after the requests' deadlines when {@code late}) and starts a worker again. The requests come back uncommitted
+     * and must be answered from the objects that exist: SUCCEEDED, with the same sha256, not computed again.
+     */
+    private static void uploadedThenKilled(ScenarioContext ctx, ScenarioResult r, String name, boolean late) {
+        // one bucket: the requests run as two 4-row batches of 3 s each
+        Profile p = Profile.preset("square-512");
+        try (LoadRun run = open(ctx, r, name, p, 4)) {
+            WorkerProcess w1 = run.startWorker("w1", false, "worker.engine.simulated.base=3000ms",
+                    "worker.batching.max-batch-rows=4");
+            java.time.Instant deadline = late ? java.time.Instant.now().plusSeconds(20) : null;
+            run.markLoadStart();
+            List<SentRequest> sent = new ArrayList<>();
+            for (int i = 0; i < REDELIVERED; i++) {
+                sent.add(run.generator().send(late ? run.factory().nextGood(deadline) : run.factory().nextGood(),
+                        System.currentTimeMillis()));
+            }
+            run.generator().awaitSent(30_000);
+            // freeze the broker once the worker has taken them all: their first batch ends 3 s later
+            long takenBy = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (w1.metric("step1x_worker_in_flight").orElse(0) < REDELIVERED && System.nanoTime() < takenBy) {
+                sleep(50);
+            }
+            Map<String, String> written;
+            Optional<Integer> rc;
+            run.cluster().broker().freeze();
+            try {
+                run.event("broker frozen (SIGSTOP)");
+                written = awaitOutputs(run, REDELIVERED, Duration.ofSeconds(60));
+                run.event(written.size() + " outputs written, their results cannot be published");
+                w1.sigkill();
+                rc = w1.waitExit(Duration.ofSeconds(10));
+                run.event("SIGKILL w1 (exit " + rc.map(String::valueOf).orElse("?") + ")");
+                if (late) {
+                    run.sleepUntil(run.t() + Math.max(0, java.time.Duration.between(java.time.Instant.now(), deadline)
+                            .toMillis() / 1000.0) + 1);
+                    run.event("the requests' deadlines have passed");
+                }
+            } finally {
+                run.cluster().broker().thaw();
+            }
+            run.event("broker thawed (SIGCONT)");
+            long t0 = System.nanoTime();
+            WorkerProcess w2 = run.startWorker("w1", false);
+            long deadlineNanos = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!sent.stream().allMatch(x -> run.collector().answered(x.requestId()))
+                    && System.nanoTime() < deadlineNanos) {
+                sleep(50);
+            }
+            double recovery = (System.nanoTime() - t0) / 1e9;
+            run.event("all answered");
+            CheckResult c = run.finish(r, settle(ctx));
+            common(r, r.stats(), Double.NaN);
+            r.benchmark("outputsWrittenBeforeKill", written.size());
+            r.benchmark("answeredFromExistingRequests", c.answeredFromExistingRequests());
+            r.benchmark("restartSeconds", LoadRun.round(w2.startSeconds()));
+            r.benchmark("recoverySeconds", LoadRun.round(recovery));
+            r.criterion("the worker was really killed", rc.isPresent() && rc.get() == 137,
+                    "exit status " + rc.map(String::valueOf).orElse("none"));
+            r.criterion("every output was written before the kill", written.size() == REDELIVERED,
+                    written.size() + " of " + REDELIVERED);
+            // the first answer of each request names the object that existed at the kill
+            int same = 0;
+            Map<String, String> firstSha = new java.util.HashMap<>();
+            for (ResultCollector.Received x : run.collector().results()) {
+                if (x.result() != null && x.result().output() != null) {
+                    firstSha.putIfAbsent(x.result().requestId(), x.result().output().sha256());
+                }
+            }
+            for (Map.Entry<String, String> e : written.entrySet()) {
+                same += e.getValue().equals(firstSha.get(e.getKey())) ? 1 : 0;
+            }
+            r.criterion("answered with the objects written before the kill", same == written.size(),
+                    same + " of " + written.size() + " answers name the object's sha256");
+            r.criterion("answered from the existing objects, not computed again",
+                    c.answeredFromExistingRequests() >= 1, c.answeredFromExistingRequests() + " requests answered "
+                            + "from their output objects (" + c.answeredFromExisting() + " results)");
+            if (late) {
+                long afterDeadline = run.collector().results().stream().filter(x -> x.result() != null
+                        && x.result().isSucceeded() && x.timestampMs() > deadline.toEpochMilli()).count();
+                r.criterion("answered SUCCEEDED after the deadline", c.succeeded() == REDELIVERED && afterDeadline >= 1,
+                        c.succeeded() + " of " + REDELIVERED + " SUCCEEDED, " + afterDeadline + " SUCCEEDED results "
+                                + "published after the deadline " + deadline);
+            }
+            r.note(String.format(Locale.ROOT, "%d outputs written before the SIGKILL; %d requests answered from their "
+                    + "existing output objects after the restart (not computed again; the stand-in engine's outputs "
+                    + "%s per run); all answered %.1f s after the restart began (worker start %.1f s)", written.size(),
+                    c.answeredFromExistingRequests(), ctx.settings().varyOutputs() ? "vary" : "do not vary", recovery,
+                    w2.startSeconds()));
+        }
+    }
+
+    /**
+     * Waits until {@code n} output objects of the run exist (or the timeout); their sha256 by requestId. Only keys of
+     * the form prefix + id + .png/.jpg count: S3Proxy's filesystem store lists its temporary files while it writes.
+     */
+    private static Map<String, String> awaitOutputs(LoadRun run, int n, Duration timeout) {
+        software.amazon.awssdk.services.s3.S3Client s3 = run.cluster().s3().client();
+        String bucket = dev.step1x.loadtest.env.Cluster.OUTPUTS;
+        String prefix = run.factory().outputPrefix();
+        java.util.regex.Pattern output = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix)
+                + "(" + java.util.regex.Pattern.quote(run.runId()) + "-\\d+)\\.(png|jpg)");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, String> sha = new java.util.TreeMap<>();
+        while (System.nanoTime() < deadline && sha.size() < n) {
+            for (software.amazon.awssdk.services.s3.model.S3Object o : s3.listObjectsV2(l -> l.bucket(bucket)
+                    .prefix(prefix)).contents()) {
+                java.util.regex.Matcher m = output.matcher(o.key());
+                if (!m.matches() || sha.containsKey(m.group(1))) {
+                    continue;
+                }
+                try {
+                    byte[] bytes = s3.getObjectAsBytes(g -> g.bucket(bucket).key(o.key())).asByteArray();
+                    sha.put(m.group(1), java.util.HexFormat.of().formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(bytes)));
+                } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException notYet) {
+                    // listed while being written: next round
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            if (sha.size() < n) {
+                sleep(100);
+            }
+        }
+        return sha;
+    }
+
+    /**
+     * S3 slow, then throttling: a relay in front of S3Proxy holds every request 5 s for 10 s, then answers 503
+     * SlowDown for 30 s, then passes everything again. Parked requests wait out the open circuit breaker; none may
+     * be answered FAILED, and throughput must come back.
+     */
+    static void s3Slow(ScenarioContext ctx, ScenarioResult r) {
+        // good requests only: none of them may be answered FAILED
+        Profile p = profile(ctx).withBadShare(0);
+        try (dev.step1x.loadtest.env.S3FaultFront front = dev.step1x.loadtest.env.S3FaultFront.start(
+                ctx.cluster().s3().endpoint()); LoadRun run = open(ctx, r, "s3slow", p, 4)) {
+            run.startWorker("w1", false, "worker.storage.endpoint=" + front.endpoint());
+            double rate = rate(run, ctx, 0.5);
+            double slowAt = ctx.settings().seconds(8, 5);
+            double slow = 10;
+            double throttled = 30;
+            double faultEnd = slowAt + slow + throttled;
+            double secs = faultEnd + ctx.settings().seconds(20, 16);
+            run.markLoadStart();
+            run.generator().startOpenLoop(List.of(new Generator.Phase(rate, count(rate, secs))));
+            run.sleepUntil(slowAt);
+            front.delay(Duration.ofSeconds(5));
+            run.event("S3 answers after 5 s");
+            run.sleepUntil(slowAt + slow);
+            front.slowDown();
+            run.event("S3 answers 503 SlowDown");
+            run.sleepUntil(faultEnd);
+            front.pass();
+            run.event("S3 back to normal");
+            CheckResult c = run.finish(r, settle(ctx));
+            RunStats s = r.stats();
+            common(r, s, rate);
+            long[] counts = front.counts();
+            r.benchmark("s3RequestsPassed", counts[0]);
+            r.benchmark("s3RequestsDelayed", counts[1]);
+            r.benchmark("s3Requests503", counts[2]);
+            int failed = c.byStatus().getOrDefault(ResultStatus.FAILED, 0);
+            r.criterion("no request answered FAILED", failed == 0, failed + " FAILED");
+            r.criterion("the faults were seen", counts[1] > 0 && counts[2] > 0, counts[1] + " S3 requests delayed 5 s, "
+                    + counts[2] + " answered 503");
+            run.recoveryCriterion(r, s, Math.min(2, slowAt / 3), slowAt, faultEnd, secs - post(ctx), secs, 0.75);
+            r.note(String.format(Locale.ROOT, "S3 requests through the relay: %d passed, %d delayed by 5 s, %d answered "
+                    + "503 SlowDown; backlog recovered %s s after S3 came back", counts[0], counts[1], counts[2],
+                    r.benchmarks().get("recoverySeconds")));
         }
     }
 

@@ -17,6 +17,9 @@ import java.nio.file.Path;
  * @param reportDir     where index.html and summary.json go
  * @param demoModelDir  the demo model directory (demo mode)
  * @param adapterShare  share of good requests that name a LoRA adapter ({@link #ADAPTERS}, alternating), 0..1
+ * @param varyOutputs   simulated mode: each run of a request gives other output bytes (the stand-in engine's
+ *                      {@code worker.engine.simulated.vary-per-run}, as a real GPU fleet's bytes vary), so a request
+ *                      that is computed twice shows up as conflicting; on unless {@code --identical-reruns}
  */
 public record Settings(
         String mode,
@@ -28,7 +31,8 @@ public record Settings(
         Path workDir,
         Path reportDir,
         Path demoModelDir,
-        double adapterShare) {
+        double adapterShare,
+        boolean varyOutputs) {
 
     /**
      * The adapters requests may name: the demo model's ({@code bin/step1x-edit demo-model} writes them to
@@ -44,8 +48,14 @@ public record Settings(
 
     /** Without adapters. */
     public Settings(String mode, Profile profile, double scale, double timeScale, double fixedFraction, long seed,
+            Path workDir, Path reportDir, Path demoModelDir, boolean varyOutputs) {
+        this(mode, profile, scale, timeScale, fixedFraction, seed, workDir, reportDir, demoModelDir, 0, varyOutputs);
+    }
+
+    /** Without adapters, outputs varying per run. */
+    public Settings(String mode, Profile profile, double scale, double timeScale, double fixedFraction, long seed,
             Path workDir, Path reportDir, Path demoModelDir) {
-        this(mode, profile, scale, timeScale, fixedFraction, seed, workDir, reportDir, demoModelDir, 0);
+        this(mode, profile, scale, timeScale, fixedFraction, seed, workDir, reportDir, demoModelDir, true);
     }
 
     public boolean demo() {

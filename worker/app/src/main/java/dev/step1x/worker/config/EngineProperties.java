@@ -92,7 +92,7 @@ public class EngineProperties {
         return new EngineSettings(mode, modelDir, qwenDir, device, cacheDir, numThreads, dtype, qwenOffload, fusedOps,
                 modelVersions == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(modelVersions)),
                 new EngineSettings.Simulated(simulated.getBase(), simulated.getPerRow(), simulated.getDeviceMemoryPixels(),
-                        simulated.getPlannerOptimism()),
+                        simulated.getPlannerOptimism(), simulated.isVaryPerRun()),
                 new EngineSettings.Warmup(warmup.isEnabled(), warmup.getSizeLevel(), warmup.getSteps()),
                 new EngineSettings.Dit(loraMerged == null ? List.of() : List.copyOf(loraMerged), fp8, fp8Overflow,
                         ditOffload, adapterCacheBytes));
@@ -106,6 +106,11 @@ public class EngineProperties {
         private long deviceMemoryPixels;
         /** How much the simulated memory plan overestimates what fits (1: exact). */
         private double plannerOptimism = 1.0;
+        /**
+         * Each run of a request gives slightly different output bytes (seeded from the run), as the real engine's do
+         * between batches and GPU types; on in the load tests, so that a request computed twice shows.
+         */
+        private boolean varyPerRun;
 
         public Duration getBase() { return base; }
         public void setBase(Duration base) { this.base = base; }
@@ -115,6 +120,8 @@ public class EngineProperties {
         public void setDeviceMemoryPixels(long pixels) { this.deviceMemoryPixels = pixels; }
         public double getPlannerOptimism() { return plannerOptimism; }
         public void setPlannerOptimism(double optimism) { this.plannerOptimism = optimism; }
+        public boolean isVaryPerRun() { return varyPerRun; }
+        public void setVaryPerRun(boolean varyPerRun) { this.varyPerRun = varyPerRun; }
     }
 
     /**

@@ -13,27 +13,19 @@ import dev.step1x.worker.pipeline.Deliveries;
 import dev.step1x.worker.pipeline.Finisher;
 import dev.step1x.worker.pipeline.InputInspector;
 import dev.step1x.worker.pipeline.Intake;
+import dev.step1x.worker.pipeline.OutputLocations;
 import dev.step1x.worker.pipeline.Prefetch;
 import dev.step1x.worker.pipeline.Prepared;
+import dev.step1x.worker.pipeline.RequestPolicy;
 import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.publish.ResultSink;
 import dev.step1x.worker.publish.StreamBridgeResultSink;
+import dev.step1x.worker.storage.BucketBreakers;
 import dev.step1x.worker.storage.ObjectStore;
 import dev.step1x.worker.storage.ResilientObjectStore;
 import dev.step1x.worker.storage.S3ObjectStore;
-import dev.step1x.worker.storage.StorageException;
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadRegistry;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
-import io.github.resilience4j.core.IntervalFunction;
-import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetrics;
-import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
-import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
-import io.github.resilience4j.retry.Retry;
-import io.github.resilience4j.retry.RetryConfig;
 import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -44,6 +36,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.cloud.stream.function.StreamBridge;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -69,49 +62,25 @@ public class WorkerConfiguration {
         return S3ObjectStore.client(props.getStorage().toS3Settings());
     }
 
+    /**
+     * The S3 store behind Resilience4j: the retry {@code s3}, one circuit breaker per bucket from the shared
+     * config {@code s3}, the bulkhead {@code s3}; the registries and their metrics come from Resilience4j's Spring
+     * Boot integration ({@code resilience4j.*} properties in application.properties). While any bucket's breaker
+     * is open, consumption pauses (nothing is dead-lettered; parked requests wait for the bucket).
+     */
     @Bean
-    ResilientObjectStore objectStore(S3Client s3, WorkerProperties props, MeterRegistry meters, ConsumptionGate gate) {
-        WorkerProperties.Storage s = props.getStorage();
-        RetryRegistry retries = RetryRegistry.of(RetryConfig.custom()
-                .maxAttempts(s.getRetry().getMaxAttempts())
-                .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(s.getRetry().getInitialBackoff(),
-                        s.getRetry().getMultiplier(), 0.25))
-                .retryOnException(WorkerConfiguration::isTransient)
-                .build());
-        CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
-                .failureRateThreshold(s.getCircuitBreaker().getFailureRateThreshold())
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(s.getCircuitBreaker().getSlidingWindowSize())
-                .minimumNumberOfCalls(s.getCircuitBreaker().getMinimumNumberOfCalls())
-                .waitDurationInOpenState(s.getCircuitBreaker().getWaitInOpenState())
-                .permittedNumberOfCallsInHalfOpenState(s.getCircuitBreaker().getPermittedCallsInHalfOpenState())
-                .automaticTransitionFromOpenToHalfOpenEnabled(true)
-                .recordException(WorkerConfiguration::isTransient)
-                .build());
-        BulkheadRegistry bulkheads = BulkheadRegistry.of(BulkheadConfig.custom()
-                .maxConcurrentCalls(s.getBulkhead().getMaxConcurrentCalls())
-                .maxWaitDuration(s.getBulkhead().getMaxWait())
-                .build());
-        TaggedRetryMetrics.ofRetryRegistry(retries).bindTo(meters);
-        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(meters);
-        TaggedBulkheadMetrics.ofBulkheadRegistry(bulkheads).bindTo(meters);
-        Retry retry = retries.retry("s3");
-        CircuitBreaker breaker = breakers.circuitBreaker("s3");
-        Bulkhead bulkhead = bulkheads.bulkhead("s3");
-        // An open breaker is an outage: stop taking records until it closes again (nothing is dead-lettered).
-        breaker.getEventPublisher().onStateTransition(e -> {
-            log.warn("S3 circuit breaker: {}", e.getStateTransition());
-            switch (e.getStateTransition().getToState()) {
-                case OPEN, FORCED_OPEN -> gate.pause(ConsumptionGate.Reason.STORAGE_OUTAGE);
-                case CLOSED, DISABLED -> gate.resume(ConsumptionGate.Reason.STORAGE_OUTAGE);
-                default -> { }
+    ResilientObjectStore objectStore(S3Client s3, WorkerProperties props, MeterRegistry meters, ConsumptionGate gate,
+            RetryRegistry retries, CircuitBreakerRegistry breakers, BulkheadRegistry bulkheads, Environment env) {
+        RenamedSettings.check(env);
+        BucketBreakers perBucket = new BucketBreakers(breakers, outage -> {
+            if (outage) {
+                gate.pause(ConsumptionGate.Reason.STORAGE_OUTAGE);
+            } else {
+                gate.resume(ConsumptionGate.Reason.STORAGE_OUTAGE);
             }
         });
-        return new ResilientObjectStore(new S3ObjectStore(s3, s.toS3Settings()), retry, breaker, bulkhead, meters);
-    }
-
-    private static boolean isTransient(Throwable t) {
-        return t instanceof StorageException se && se.kind() == StorageException.Kind.TRANSIENT;
+        return new ResilientObjectStore(new S3ObjectStore(s3, props.getStorage().toS3Settings()), retries.retry("s3"),
+                perBucket, bulkheads.bulkhead("s3"), meters);
     }
 
     // ------------------------------------------------------------------ the stages
@@ -169,8 +138,8 @@ public class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    StorageRetry storageRetry(WorkerProperties props) {
-        return new StorageRetry(props.getStorage().getOutage().toSettings());
+    StorageRetry storageRetry(WorkerProperties props, Clock clock) {
+        return new StorageRetry(props.getStorage().getOutage().toSettings(), clock);
     }
 
     @Bean(destroyMethod = "close")
@@ -188,17 +157,21 @@ public class WorkerConfiguration {
 
     @Bean(destroyMethod = "close")
     Prefetch prefetch(WorkerProperties props, ObjectStore store, EngineLimits limits, Batcher<Prepared> batcher,
-            StorageRetry retry, Answerer answerer, MeterRegistry meters, CpuMeter cpu) {
+            StorageRetry retry, Answerer answerer, MeterRegistry meters, CpuMeter cpu, Clock clock,
+            AdapterCatalog adapters) {
+        RequestPolicy policy = new RequestPolicy(new RequestPolicy.Settings(
+                List.copyOf(props.getStorage().getAllowedInputBuckets()),
+                List.copyOf(props.getEngine().getModelVersions()), adapters), clock);
         return new Prefetch(new Prefetch.Settings(props.getBatching().getPrefetchThreads(),
-                props.getLimits().getMaxInputBytes()), store, new InputInspector(props.getLimits().toInspectorSettings()),
-                limits, batcher, retry, answerer, meters, cpu);
+                props.getLimits().getMaxInputBytes()), store, policy,
+                new InputInspector(props.getLimits().toInspectorSettings()), limits, batcher, retry, answerer, meters,
+                cpu);
     }
 
     @Bean
-    Intake intake(WorkerProperties props, AdapterCatalog adapters, Deliveries deliveries, Answerer answerer,
-            Prefetch prefetch, Clock clock, CpuMeter cpu) {
-        return new Intake(new Intake.Policy(List.copyOf(props.getStorage().getAllowedInputBuckets()),
-                List.copyOf(props.getStorage().getAllowedOutputBuckets()),
-                List.copyOf(props.getEngine().getModelVersions()), adapters), deliveries, answerer, prefetch, clock, cpu);
+    Intake intake(WorkerProperties props, Deliveries deliveries, Answerer answerer, Prefetch prefetch, Clock clock,
+            CpuMeter cpu) {
+        return new Intake(new OutputLocations(props.getStorage().toOutputLocationSettings()), deliveries, answerer,
+                prefetch, clock, cpu);
     }
 }

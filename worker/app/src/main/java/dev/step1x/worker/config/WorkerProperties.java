@@ -1,11 +1,14 @@
 package dev.step1x.worker.config;
 
+import dev.step1x.worker.pipeline.OutputLocations;
 import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.storage.S3ObjectStore;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -42,7 +45,11 @@ public class WorkerProperties {
     public MetricsProperties getMetrics() { return metrics; }
     public LifecycleProperties getLifecycle() { return lifecycle; }
 
-    /** S3 access. */
+    /**
+     * S3 access. The retry, the per-bucket circuit breakers and the bulkhead around every call are configured with
+     * Resilience4j's own properties ({@code resilience4j.retry.instances.s3.*},
+     * {@code resilience4j.circuitbreaker.configs.s3.*}, {@code resilience4j.bulkhead.instances.s3.*}).
+     */
     public static class Storage {
         /** Endpoint override for S3-compatible stores (S3Proxy, MinIO); empty for AWS. */
         private URI endpoint;
@@ -52,20 +59,29 @@ public class WorkerProperties {
         /** Static credentials (local stores); empty: the SDK's default credential chain. */
         private String accessKey;
         private String secretKey;
-        /** Send/validate checksums only when required (S3Proxy 2.x rejects the SDK's default CRC trailers). */
+        /** Send/validate checksums only when required (older S3Proxy releases reject the SDK's default CRC trailers). */
         private boolean checksumsWhenRequired = false;
         /** Buckets inputs may be read from ("*" = any). */
         private List<String> allowedInputBuckets = new ArrayList<>();
         /** Buckets outputs may be written to ("*" = any). */
         private List<String> allowedOutputBuckets = new ArrayList<>();
+        /**
+         * Key prefixes allowed per output bucket, e.g. {@code worker.storage.output-prefixes.media-out=edits/,tmp/}
+         * (bucket names with dots: {@code worker.storage.output-prefixes[media.out]=edits/}). A request whose
+         * output.keyPrefix starts with none of its bucket's prefixes is REJECTED (OUTPUT_PREFIX_NOT_ALLOWED); a
+         * bucket without an entry takes any prefix, and the worker says so at start-up.
+         */
+        private Map<String, List<String>> outputPrefixes = new LinkedHashMap<>();
+        /**
+         * The AWS account id that must own every bucket the worker calls (sent as ExpectedBucketOwner on each
+         * call; S3 answers 403 for a bucket of another account). Empty: not checked.
+         */
+        private String expectedBucketOwner;
         /** Server-side encryption of outputs: empty, AES256 or aws:kms. */
         private String sse;
         private String sseKmsKeyId;
-        /** Timeout of one S3 API call including the SDK's own retries. */
+        /** Timeout of one S3 API call (one attempt: the SDK's own retries are off). */
         private Duration callTimeout = Duration.ofSeconds(30);
-        private final Retry retry = new Retry();
-        private final CircuitBreaker circuitBreaker = new CircuitBreaker();
-        private final Bulkhead bulkhead = new Bulkhead();
         private final Outage outage = new Outage();
 
         public URI getEndpoint() { return endpoint; }
@@ -84,83 +100,52 @@ public class WorkerProperties {
         public void setAllowedInputBuckets(List<String> v) { this.allowedInputBuckets = v; }
         public List<String> getAllowedOutputBuckets() { return allowedOutputBuckets; }
         public void setAllowedOutputBuckets(List<String> v) { this.allowedOutputBuckets = v; }
+        public Map<String, List<String>> getOutputPrefixes() { return outputPrefixes; }
+        public void setOutputPrefixes(Map<String, List<String>> v) { this.outputPrefixes = v; }
+        public String getExpectedBucketOwner() { return expectedBucketOwner; }
+        public void setExpectedBucketOwner(String v) { this.expectedBucketOwner = v; }
         public String getSse() { return sse; }
         public void setSse(String sse) { this.sse = sse; }
         public String getSseKmsKeyId() { return sseKmsKeyId; }
         public void setSseKmsKeyId(String sseKmsKeyId) { this.sseKmsKeyId = sseKmsKeyId; }
         public Duration getCallTimeout() { return callTimeout; }
         public void setCallTimeout(Duration callTimeout) { this.callTimeout = callTimeout; }
-        public Retry getRetry() { return retry; }
-        public CircuitBreaker getCircuitBreaker() { return circuitBreaker; }
-        public Bulkhead getBulkhead() { return bulkhead; }
         public Outage getOutage() { return outage; }
 
-        S3ObjectStore.Settings toS3Settings() {
+        public S3ObjectStore.Settings toS3Settings() {
             return new S3ObjectStore.Settings(endpoint, region, pathStyle, accessKey, secretKey, checksumsWhenRequired,
-                    callTimeout, sse, sseKmsKeyId);
+                    callTimeout, sse, sseKmsKeyId, expectedBucketOwner);
+        }
+
+        public OutputLocations.Settings toOutputLocationSettings() {
+            Map<String, List<String>> prefixes = new LinkedHashMap<>();
+            outputPrefixes.forEach((bucket, list) -> prefixes.put(bucket, List.copyOf(list)));
+            return new OutputLocations.Settings(List.copyOf(allowedOutputBuckets), prefixes);
         }
     }
 
-    /** Resilience4j retry of one S3 call (exponential backoff). */
-    public static class Retry {
-        private int maxAttempts = 3;
-        private Duration initialBackoff = Duration.ofMillis(100);
-        private double multiplier = 2.0;
-
-        public int getMaxAttempts() { return maxAttempts; }
-        public void setMaxAttempts(int maxAttempts) { this.maxAttempts = maxAttempts; }
-        public Duration getInitialBackoff() { return initialBackoff; }
-        public void setInitialBackoff(Duration initialBackoff) { this.initialBackoff = initialBackoff; }
-        public double getMultiplier() { return multiplier; }
-        public void setMultiplier(double multiplier) { this.multiplier = multiplier; }
-    }
-
-    /** Resilience4j circuit breaker over all S3 calls; consumption pauses while it is open. */
-    public static class CircuitBreaker {
-        private float failureRateThreshold = 50f;
-        private int slidingWindowSize = 10;
-        private int minimumNumberOfCalls = 5;
-        private Duration waitInOpenState = Duration.ofSeconds(5);
-        private int permittedCallsInHalfOpenState = 2;
-
-        public float getFailureRateThreshold() { return failureRateThreshold; }
-        public void setFailureRateThreshold(float v) { this.failureRateThreshold = v; }
-        public int getSlidingWindowSize() { return slidingWindowSize; }
-        public void setSlidingWindowSize(int v) { this.slidingWindowSize = v; }
-        public int getMinimumNumberOfCalls() { return minimumNumberOfCalls; }
-        public void setMinimumNumberOfCalls(int v) { this.minimumNumberOfCalls = v; }
-        public Duration getWaitInOpenState() { return waitInOpenState; }
-        public void setWaitInOpenState(Duration v) { this.waitInOpenState = v; }
-        public int getPermittedCallsInHalfOpenState() { return permittedCallsInHalfOpenState; }
-        public void setPermittedCallsInHalfOpenState(int v) { this.permittedCallsInHalfOpenState = v; }
-    }
-
-    /** Resilience4j bulkhead: concurrent S3 calls. */
-    public static class Bulkhead {
-        private int maxConcurrentCalls = 8;
-        private Duration maxWait = Duration.ofSeconds(30);
-
-        public int getMaxConcurrentCalls() { return maxConcurrentCalls; }
-        public void setMaxConcurrentCalls(int v) { this.maxConcurrentCalls = v; }
-        public Duration getMaxWait() { return maxWait; }
-        public void setMaxWait(Duration maxWait) { this.maxWait = maxWait; }
-    }
-
     /**
-     * An S3 outage (retries spent or circuit open) parks the request and tries it again later, at most
-     * max-rounds times; only then is it answered FAILED / STORAGE_UNAVAILABLE. Nothing is dead-lettered.
+     * When S3 fails beyond the retry of one call, the request is parked and tried again after a randomised,
+     * growing delay (retry-delay doubling up to max-retry-delay, each wait drawn from its upper half). While the
+     * bucket's circuit breaker is open (an outage) it waits for as long as the outage lasts: its record stays
+     * uncommitted and it is not answered, unless its deadline passes (EXPIRED). S3 failing with the breaker closed
+     * (a single object, a low failure rate) ends after max-rounds in FAILED / STORAGE_UNAVAILABLE. Nothing is
+     * dead-lettered.
      */
     public static class Outage {
-        private Duration retryDelay = Duration.ofSeconds(2);
+        private Duration retryDelay = Duration.ofSeconds(1);
+        private Duration maxRetryDelay = Duration.ofSeconds(8);
         private int maxRounds = 60;
 
         public Duration getRetryDelay() { return retryDelay; }
         public void setRetryDelay(Duration retryDelay) { this.retryDelay = retryDelay; }
+        public Duration getMaxRetryDelay() { return maxRetryDelay; }
+        public void setMaxRetryDelay(Duration maxRetryDelay) { this.maxRetryDelay = maxRetryDelay; }
         public int getMaxRounds() { return maxRounds; }
         public void setMaxRounds(int maxRounds) { this.maxRounds = maxRounds; }
 
-        StorageRetry.Settings toSettings() {
-            return new StorageRetry.Settings(retryDelay, maxRounds);
+        public StorageRetry.Settings toSettings() {
+            return new StorageRetry.Settings(retryDelay, maxRetryDelay, maxRounds);
         }
     }
 

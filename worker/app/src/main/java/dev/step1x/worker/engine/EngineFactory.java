@@ -46,6 +46,13 @@ public final class EngineFactory {
     public static final String FP8_OVERFLOW = "worker.engine.fp8-overflow";
     /** The device named in results and metrics of the simulated engine. */
     public static final String SIMULATED_DEVICE = "cpu (simulated engine)";
+    /** The device named in results of the simulated engine when its outputs vary per run. */
+    public static final String SIMULATED_VARYING_DEVICE = "cpu (simulated engine, output varies per run)";
+
+    /** The device a simulated worker names in its results. */
+    public static String simulatedDevice(EngineSettings cfg) {
+        return cfg.simulated().varyPerRun() ? SIMULATED_VARYING_DEVICE : SIMULATED_DEVICE;
+    }
 
     /** What {@code worker.engine.mode} may say. */
     public enum Mode {
@@ -82,7 +89,7 @@ public final class EngineFactory {
     /** What results and metrics say about this worker running the engine of checked settings. */
     public static WorkerIdentity identity(Setup setup, EngineSettings cfg, String workerId) {
         String version = EngineBuildInfo.current().engineVersion();
-        return new WorkerIdentity(workerId, setup.simulated() ? SIMULATED_DEVICE : cfg.device(),
+        return new WorkerIdentity(workerId, setup.simulated() ? simulatedDevice(cfg) : cfg.device(),
                 version == null || version.isBlank() ? "unknown" : version, setup.simulated());
     }
 
@@ -197,7 +204,7 @@ public final class EngineFactory {
         if (setup.simulated()) {
             EngineSettings.Simulated s = cfg.simulated();
             return new Opened(new SimulatedEditEngine(s.base(), s.perRow(), s.deviceMemoryPixels(),
-                    s.plannerOptimism()), true);
+                    s.plannerOptimism(), s.varyPerRun()), true);
         }
         EngineRuntime.Options options = new EngineRuntime.Options(cfg.device(),
                 blank(cfg.cacheDir()) ? null : Path.of(cfg.cacheDir()), cfg.numThreads(), cfg.dtype(),

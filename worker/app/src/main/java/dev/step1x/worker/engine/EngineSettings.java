@@ -37,8 +37,13 @@ public record EngineSettings(String mode, String modelDir, String qwenDir, Strin
         public static final Dit DEFAULTS = new Dit(List.of(), false, "saturate", false, 0);
     }
 
-    /** The stand-in engine's cost model and simulated device memory. */
-    public record Simulated(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism) {}
+    /**
+     * The stand-in engine's cost model and simulated device memory.
+     *
+     * @param varyPerRun each run of a request gives slightly different output bytes, as a real GPU fleet's do
+     */
+    public record Simulated(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism,
+            boolean varyPerRun) {}
 
     /** The batch run before the worker reports ready. */
     public record Warmup(boolean enabled, int sizeLevel, int steps) {}

@@ -16,7 +16,11 @@ import java.util.Map;
  * A stand-in for the real Step1X-Edit pipeline with the same contract: one bucket per call, one output
  * per input, each output depending only on its own input (so batched equals alone), pixels at the bucket's
  * size. The "edit" is deterministic and visible: the picture at the bucket's working size (the caller's
- * {@link EditInput#resized()}, else a nearest-neighbour resize here) with its colours inverted. A batch costs
+ * {@link EditInput#resized()}, else a nearest-neighbour resize here) with its colours inverted. With
+ * {@code varyPerRun} (the load tests turn it on) each run also moves a few small patches by one level, from a seed
+ * drawn for that run, as the real engine's bytes move between runs of one request (a batch of other rows, another
+ * GPU type): a request computed twice then gets two different outputs, so a worker that re-computes instead of
+ * reusing its output shows. A batch costs
  * {@code base + perRow * rows} of wall time ({@link Thread#sleep}), split over the stage names the real
  * engine reports.
  */
@@ -26,6 +30,8 @@ public final class SimulatedEditEngine implements EditEngine {
     private final Duration perRow;
     private final long deviceMemoryPixels;
     private final double plannerOptimism;
+    private final boolean varyPerRun;
+    private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     /** Unlimited device memory. */
@@ -42,6 +48,12 @@ public final class SimulatedEditEngine implements EditEngine {
      * @param deviceMemoryPixels 0: unlimited
      */
     public SimulatedEditEngine(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism) {
+        this(base, perRow, deviceMemoryPixels, plannerOptimism, false);
+    }
+
+    /** @param varyPerRun each run of a request gives slightly different output bytes (seeded from the run) */
+    public SimulatedEditEngine(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism,
+            boolean varyPerRun) {
         if (base.isNegative() || perRow.isNegative()) {
             throw new IllegalArgumentException("simulated costs must be >= 0");
         }
@@ -53,6 +65,7 @@ public final class SimulatedEditEngine implements EditEngine {
         this.perRow = perRow;
         this.deviceMemoryPixels = deviceMemoryPixels;
         this.plannerOptimism = plannerOptimism;
+        this.varyPerRun = varyPerRun;
     }
 
     @Override
@@ -90,9 +103,12 @@ public final class SimulatedEditEngine implements EditEngine {
         long costMs = base.toMillis() + perRow.toMillis() * inputs.size();
         sleep(costMs);
         List<RgbImage> images = new ArrayList<>(inputs.size());
+        // one seed per run (a batch): its rows differ from any other run of the same requests
+        java.util.SplittableRandom run = new java.util.SplittableRandom(System.nanoTime() ^ runs.incrementAndGet() << 32);
         for (EditInput in : inputs) {
             RgbImage work = in.resized() != null ? in.resized() : resize(in.image(), bucket.width(), bucket.height());
-            images.add(invert(work));
+            RgbImage edited = invert(work);
+            images.add(varyPerRun ? nudge(edited, run) : edited);
         }
         double totalMs = (System.nanoTime() - t0) / 1e6;
         Map<String, Double> stages = new LinkedHashMap<>();
@@ -113,9 +129,42 @@ public final class SimulatedEditEngine implements EditEngine {
         return out;
     }
 
+    /** Side of the square patches {@link #nudge} moves. */
+    static final int NUDGE_PATCH = 32;
+
+    /**
+     * Moves four {@value #NUDGE_PATCH}-pixel square patches, placed by {@code run}, by one level, as a different batch
+     * or GPU would. Patches rather than single samples: the output is resized back to the input's size after the
+     * engine, and a lone sample moved by one level would be averaged away when that shrinks the picture.
+     */
+    static RgbImage nudge(RgbImage img, java.util.SplittableRandom run) {
+        byte[] d = img.data().clone();
+        int w = img.width();
+        int h = img.height();
+        for (int p = 0; p < 4; p++) {
+            int x0 = run.nextInt(Math.max(1, w - NUDGE_PATCH + 1));
+            int y0 = run.nextInt(Math.max(1, h - NUDGE_PATCH + 1));
+            for (int y = y0; y < Math.min(h, y0 + NUDGE_PATCH); y++) {
+                for (int x = x0; x < Math.min(w, x0 + NUDGE_PATCH); x++) {
+                    for (int c = 0, at = (y * w + x) * RgbImage.CHANNELS; c < RgbImage.CHANNELS; c++, at++) {
+                        int v = d[at] & 0xFF;
+                        d[at] = (byte) (v == 255 ? 254 : v + 1);
+                    }
+                }
+            }
+        }
+        return new RgbImage(w, h, d);
+    }
+
+    /** Whether each run of a request gives different output bytes. */
+    public boolean variesPerRun() {
+        return varyPerRun;
+    }
+
     @Override
     public String describe() {
-        return "simulated engine (no model; output = colour-inverted input), cost " + base.toMillis() + " ms + "
+        return "simulated engine (no model; output = colour-inverted input" + (varyPerRun
+                ? ", a few samples moved by one level per run" : "") + "), cost " + base.toMillis() + " ms + "
                 + perRow.toMillis() + " ms/row" + (deviceMemoryPixels == 0 ? ""
                         : ", device memory " + deviceMemoryPixels + " px, planner optimism " + plannerOptimism);
     }

@@ -31,6 +31,12 @@ public enum WorkerMeters {
     INFERENCE_EXEC_COUNT("step1x.inference.exec.count", "Engine batches run"),
     /** Counter, tags status and code: results published. Triton: nv_inference_request_success / _failure. */
     RESULTS("step1x.inference.results", "Results published, by status and error code"),
+    /**
+     * Counter, tag outcome: output objects that already existed when a request came (again): {@code reused}
+     * (answered from it, not computed), {@code lost_race} (computed, but another run created the object first;
+     * answered from that one), {@code conflict} (made for other request contents: REJECTED).
+     */
+    EXISTING_OUTPUTS("step1x.outputs.existing", "Requests whose output object already existed, by outcome"),
     /** Counter, tag code: records written to the dead-letter topic. */
     DEAD_LETTERS("step1x.inference.dead.letters", "Records dead-lettered, by error code"),
     /** Gauge: requests accepted and waiting for a batch. Triton: nv_inference_pending_request_count. */

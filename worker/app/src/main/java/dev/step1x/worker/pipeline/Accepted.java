@@ -3,7 +3,8 @@ package dev.step1x.worker.pipeline;
 import dev.step1x.contracts.EditRequest;
 
 /**
- * A request the intake let through (allowed, not a duplicate, not expired), on its way to the prefetch threads.
+ * A request the intake let through (its output location allowed, not a duplicate), on its way to the prefetch
+ * threads.
  *
  * @param request the request with its defaults applied
  * @param payloadHash SHA-256 of the record's bytes: a redelivery with other bytes is another request
@@ -16,6 +17,11 @@ public record Accepted(EditRequest request, String payloadHash, Delivery deliver
 
     public String requestId() {
         return request.requestId();
+    }
+
+    /** Deliveries in flight are matched by requestId and record bytes. */
+    String inFlightKey() {
+        return request.requestId() + "#" + payloadHash;
     }
 
     @Override

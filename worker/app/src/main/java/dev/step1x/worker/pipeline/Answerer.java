@@ -67,6 +67,17 @@ public final class Answerer {
                 p.accepted().delivery().attempt(), clock.instant()));
     }
 
+    /**
+     * A request answered from the output object an earlier run made for it (not computed again): SUCCEEDED with
+     * that object, only the total time, and no batch.
+     */
+    void reused(Accepted a, EditResult.OutputRef existing) {
+        EditRequest r = a.request();
+        Timings t = new Timings(null, null, null, null, null, null, null, null, null, round(totalMs(a)));
+        answer(a, EditResult.succeeded(r, existing, t, null, workerInfo(r.params().modelVersion()),
+                a.delivery().attempt(), clock.instant()));
+    }
+
     /** A request that failed before its input was ready. */
     void failed(Accepted a, RequestFailure f) {
         answer(a, failure(a, f, null, null, null, null));
@@ -107,7 +118,7 @@ public final class Answerer {
     /** Gives a request up without answering it: its deliveries are redelivered later. */
     public void abandon(Accepted a) {
         a.delivery().completion().abandon();
-        deliveries.release(a.requestId()).forEach(d -> d.completion().abandon());
+        deliveries.release(a.inFlightKey()).forEach(d -> d.completion().abandon());
     }
 
     private EditResult failure(Accepted a, RequestFailure f, EditResult.BatchInfo batch, Double queueMs,
@@ -127,7 +138,7 @@ public final class Answerer {
         byte[] json = serialize(result);
         boolean isFinal = result.isSucceeded() || !result.error().retryable();
         count(result, result.timings() == null || result.timings().total() == null ? 0 : result.timings().total());
-        List<Delivery> attached = deliveries.settle(a.requestId(),
+        List<Delivery> attached = deliveries.settle(a.requestId(), a.inFlightKey(),
                 isFinal ? new ResultCache.Cached(a.payloadHash(), json, a.delivery().attempt()) : null);
         Delivery own = a.delivery();
         sink.result(a.requestId(), json, own.attempt(), own.traceparent()).thenRun(own.completion()::complete);

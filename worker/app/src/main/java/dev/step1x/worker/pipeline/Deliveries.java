@@ -13,7 +13,8 @@ import java.util.Map;
 public final class Deliveries {
 
     private final ResultCache cache;
-    private final Map<String, List<Delivery>> attachedById = new HashMap<>();
+    /** By {@link Accepted#inFlightKey()}: requestId and record bytes. */
+    private final Map<String, List<Delivery>> attachedByKey = new HashMap<>();
 
     /** @param resultCacheSize final results remembered (LRU by requestId; 0: none) */
     public Deliveries(int resultCacheSize) {
@@ -27,16 +28,18 @@ public final class Deliveries {
 
     /**
      * True when {@code d} is the request's only delivery in flight (it runs); false when another delivery of the
-     * request is running, to which {@code d} is now attached.
+     * same request bytes is running, to which {@code d} is now attached.
+     *
+     * @param inFlightKey requestId and record bytes ({@link Accepted#inFlightKey()})
      */
-    boolean claim(String requestId, Delivery d) {
-        synchronized (attachedById) {
-            List<Delivery> attached = attachedById.get(requestId);
+    boolean claim(String inFlightKey, Delivery d) {
+        synchronized (attachedByKey) {
+            List<Delivery> attached = attachedByKey.get(inFlightKey);
             if (attached != null) {
                 attached.add(d);
                 return false;
             }
-            attachedById.put(requestId, new ArrayList<>());
+            attachedByKey.put(inFlightKey, new ArrayList<>());
             return true;
         }
     }
@@ -45,17 +48,17 @@ public final class Deliveries {
      * The request is answered: remembers the answer when it is final (null: a retryable failure, run again when it
      * comes back) and returns the deliveries that were attached to the one that ran.
      */
-    List<Delivery> settle(String requestId, ResultCache.Cached finalAnswer) {
+    List<Delivery> settle(String requestId, String inFlightKey, ResultCache.Cached finalAnswer) {
         if (finalAnswer != null) {
             cache.put(requestId, finalAnswer);
         }
-        return release(requestId);
+        return release(inFlightKey);
     }
 
     /** The request leaves the pipeline (answered or given up): the deliveries that were attached to it. */
-    List<Delivery> release(String requestId) {
-        synchronized (attachedById) {
-            List<Delivery> attached = attachedById.remove(requestId);
+    List<Delivery> release(String inFlightKey) {
+        synchronized (attachedByKey) {
+            List<Delivery> attached = attachedByKey.remove(inFlightKey);
             return attached == null ? List.of() : attached;
         }
     }

@@ -1,7 +1,6 @@
 package dev.step1x.worker.pipeline;
 
 import dev.step1x.contracts.EditRequest;
-import dev.step1x.contracts.EditResult;
 import dev.step1x.contracts.ErrorCode;
 import dev.step1x.contracts.ImageFormat;
 import dev.step1x.contracts.OutputSpec;
@@ -15,7 +14,6 @@ import dev.step1x.worker.storage.ObjectStore;
 import dev.step1x.worker.storage.StorageException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -26,8 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The stage after the device, on its own threads: brings each output back to its input's size and encodes it
- * ({@link OutputImages}, as the command line does), writes it to S3 under the request's deterministic key, and
- * hands it to the {@link Answerer}. An S3 outage parks the output (it is kept) and tries the write again.
+ * ({@link OutputImages}, as the command line does), creates it in S3 under the request's deterministic key with a
+ * conditional write ({@link OutputObjects#create}: the object is made once and never overwritten), and hands it to
+ * the {@link Answerer}. If another run created the object first (HTTP 412), the answer is that object, not these
+ * bytes; an object made there for other request contents makes the request REJECTED / REQUEST_ID_CONFLICT. An S3
+ * outage parks the output (it is kept) and tries the write again.
  */
 public final class Finisher implements AutoCloseable {
 
@@ -44,7 +45,7 @@ public final class Finisher implements AutoCloseable {
     }
 
     private final Settings settings;
-    private final ObjectStore store;
+    private final OutputObjects outputs;
     private final StorageRetry retry;
     private final Answerer answerer;
     private final MeterRegistry meters;
@@ -55,7 +56,7 @@ public final class Finisher implements AutoCloseable {
     public Finisher(Settings settings, ObjectStore store, StorageRetry retry, Answerer answerer, MeterRegistry meters,
             CpuMeter cpu) {
         this.settings = settings;
-        this.store = store;
+        this.outputs = new OutputObjects(store);
         this.retry = retry;
         this.answerer = answerer;
         this.meters = meters;
@@ -65,10 +66,10 @@ public final class Finisher implements AutoCloseable {
 
     /** Finishes a row on a finisher thread (called by the batch runner). */
     void submit(Edited e) {
-        submit(e, 0);
+        submit(e, StorageRetry.Outages.NONE);
     }
 
-    private void submit(Edited e, int outages) {
+    private void submit(Edited e, StorageRetry.Outages outages) {
         pending.incrementAndGet();
         try {
             pool.execute(() -> {
@@ -84,7 +85,7 @@ public final class Finisher implements AutoCloseable {
         }
     }
 
-    private void finish(Edited e, int outages) {
+    private void finish(Edited e, StorageRetry.Outages outages) {
         EditRequest r = e.accepted().request();
         try {
             long e0 = System.nanoTime();
@@ -94,24 +95,28 @@ public final class Finisher implements AutoCloseable {
             String sha = Hashing.sha256Hex(bytes);
             c0 = cpu.stop(CpuMeter.Part.HASH, c0);
             long u0 = System.nanoTime();
-            String key = r.outputKey();
-            String contentType = encoding.contentType();
-            String etag;
+            OutputObjects.Written written;
             try {
-                etag = store.put(r.output().bucket(), key, bytes, contentType,
-                        Map.of("sha256", sha, "request-id", r.requestId()));
+                written = outputs.create(r, bytes, sha, encoding.contentType(), e.output().inputWidth(),
+                        e.output().inputHeight());
             } finally {
                 cpu.stop(CpuMeter.Part.S3, c0);
+            }
+            if (!written.ours()) {
+                log.info("{}: another run created s3://{}/{} first; answered from that object", e.accepted(),
+                        written.output().bucket(), written.output().key());
+                WorkerMeters.EXISTING_OUTPUTS.counter(meters, "outcome", "lost_race").increment();
             }
             long u1 = System.nanoTime();
             WorkerMeters.STAGE_DURATION.timer(meters, "stage", "encode").record(u0 - e0, TimeUnit.NANOSECONDS);
             WorkerMeters.STAGE_DURATION.timer(meters, "stage", "upload").record(u1 - u0, TimeUnit.NANOSECONDS);
-            EditResult.OutputRef ref = new EditResult.OutputRef(r.output().bucket(), key, etag, sha,
-                    e.output().inputWidth(), e.output().inputHeight(), contentType);
-            answerer.succeeded(new Stored(e, ref, (u0 - e0) / 1e6, (u1 - u0) / 1e6));
+            answerer.succeeded(new Stored(e, written.output(), (u0 - e0) / 1e6, (u1 - u0) / 1e6));
+        } catch (RequestFailure conflict) {
+            WorkerMeters.EXISTING_OUTPUTS.counter(meters, "outcome", "conflict").increment();
+            answerer.failed(e, conflict);
         } catch (StorageException ex) {
             if (ex.kind() == StorageException.Kind.TRANSIENT) {
-                parkAfterOutage(e, outages + 1, ex);
+                parkAfterOutage(e, outages, ex);
             } else {
                 answerer.failed(e, new RequestFailure(ex.kind() == StorageException.Kind.ACCESS_DENIED
                         ? ErrorCode.ACCESS_DENIED : ErrorCode.STORAGE_UNAVAILABLE, ex.getMessage()));
@@ -140,11 +145,11 @@ public final class Finisher implements AutoCloseable {
                 : ImageEncoding.png(settings.pngLevel());
     }
 
-    private void parkAfterOutage(Edited e, int round, StorageException ex) {
-        retry.park(e.accepted().toString(), round, ex, new StorageRetry.Step() {
+    private void parkAfterOutage(Edited e, StorageRetry.Outages before, StorageException ex) {
+        retry.park(e.accepted().toString(), before, e.accepted().request().deadline(), ex, new StorageRetry.Step() {
             @Override
-            public void again(int r) {
-                submit(e, r);
+            public void again(StorageRetry.Outages now) {
+                submit(e, now);
             }
 
             @Override

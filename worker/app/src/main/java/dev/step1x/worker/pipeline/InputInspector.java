@@ -3,6 +3,7 @@ package dev.step1x.worker.pipeline;
 import dev.step1x.contracts.ErrorCode;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -15,18 +16,31 @@ import java.util.stream.Collectors;
  * engine's one decoding path. A pixel bomb (a small file declaring a huge image) is rejected without being
  * decoded with {@link ErrorCode#TOO_MANY_PIXELS}; anything that is not a decodable PNG, JPEG or still WebP,
  * including a truncated or corrupt file of an accepted format, with {@link ErrorCode#UNSUPPORTED_FORMAT} and
- * the engine's message naming the problem.
+ * the engine's message naming the problem. So is a file that would cost too much to decode: a JPEG with more
+ * scans than {@code worker.limits.max-jpeg-scans}, a PNG metadata decompression bomb, or a decode that runs past
+ * {@code worker.limits.decode-time-budget}.
  */
 public final class InputInspector {
 
     /**
      * @param maxPixels the largest width x height accepted, from the header before decoding
      * @param allowedFormats png, jpeg (or jpg), webp
+     * @param maxJpegScans the most scans of a JPEG input (a scan is a pass over the whole image)
+     * @param decodeTimeBudget wall time one decode may take before the decoder is aborted
      */
-    public record Settings(long maxPixels, List<String> allowedFormats) {}
+    public record Settings(long maxPixels, List<String> allowedFormats, int maxJpegScans,
+            Duration decodeTimeBudget) {
+
+        /** With the engine's default scan limit and time budget. */
+        public Settings(long maxPixels, List<String> allowedFormats) {
+            this(maxPixels, allowedFormats, ImageFiles.DecodeLimits.of(maxPixels).maxJpegScans(),
+                    ImageFiles.DecodeLimits.of(maxPixels).timeBudget());
+        }
+    }
 
     private final Set<ImageFiles.Format> allowed;
     private final long maxPixels;
+    private final ImageFiles.DecodeLimits decodeLimits;
 
     /** @throws IllegalArgumentException naming an unknown format */
     public InputInspector(Settings settings) {
@@ -41,6 +55,8 @@ public final class InputInspector {
                 })
                 .collect(Collectors.toUnmodifiableSet());
         this.maxPixels = settings.maxPixels();
+        this.decodeLimits = new ImageFiles.DecodeLimits(maxPixels, settings.maxJpegScans(),
+                settings.decodeTimeBudget());
     }
 
     /** Probes the header, checks format and pixels, then decodes. */
@@ -64,10 +80,11 @@ public final class InputInspector {
                     probe.format().label(), probe.width(), probe.height(), probe.pixels(), maxPixels));
         }
         try {
-            return ImageFiles.decode(bytes, maxPixels);
+            return ImageFiles.decode(bytes, decodeLimits);
         } catch (ImageFiles.ImageRejectedException e) {
-            // CORRUPT (truncated or damaged data) and UNSUPPORTED_FORMAT (e.g. an animated WebP) are both
-            // "not a decodable PNG, JPEG or WebP image" for the contract; the message says which
+            // CORRUPT (truncated or damaged data), UNSUPPORTED_FORMAT (e.g. an animated WebP) and DECODE_LIMIT (a
+            // scan or decompression bomb, the time budget) are all "not a decodable PNG, JPEG or WebP image" for
+            // the contract; the message says which
             ErrorCode code = e.reason() == ImageFiles.ImageRejectedException.Reason.TOO_MANY_PIXELS
                     ? ErrorCode.TOO_MANY_PIXELS : ErrorCode.UNSUPPORTED_FORMAT;
             throw new RequestFailure(code, e.getMessage());

@@ -26,9 +26,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The second stage, on its own threads while the engine runs other batches: reads the input from S3 (or the
- * earlier output of an edit chain), checks and decodes it ({@link InputInspector}), resizes it to its bucket so the
- * device thread does not, and queues it in the {@link Batcher}.
+ * The second stage, on its own threads while the engine runs other batches: first answers the request from its
+ * existing output object if an earlier run made one ({@link OutputReuse}), then checks the {@link RequestPolicy}
+ * and the deadline, reads the input from S3 (or the earlier output of an edit chain), checks and decodes it
+ * ({@link InputInspector}), resizes it to its bucket so the device thread does not, and queues it in the
+ * {@link Batcher}. S3 trouble parks the request ({@link StorageRetry}) and runs all of this again afterwards.
  */
 public final class Prefetch implements AutoCloseable {
 
@@ -42,6 +44,8 @@ public final class Prefetch implements AutoCloseable {
 
     private final Settings settings;
     private final ObjectStore store;
+    private final OutputReuse reuse;
+    private final RequestPolicy policy;
     private final InputInspector inspector;
     private final EngineLimits limits;
     private final Batcher<Prepared> batcher;
@@ -52,10 +56,13 @@ public final class Prefetch implements AutoCloseable {
     private final ExecutorService pool;
     private volatile boolean stopping;
 
-    public Prefetch(Settings settings, ObjectStore store, InputInspector inspector, EngineLimits limits,
-            Batcher<Prepared> batcher, StorageRetry retry, Answerer answerer, MeterRegistry meters, CpuMeter cpu) {
+    public Prefetch(Settings settings, ObjectStore store, RequestPolicy policy, InputInspector inspector,
+            EngineLimits limits, Batcher<Prepared> batcher, StorageRetry retry, Answerer answerer, MeterRegistry meters,
+            CpuMeter cpu) {
         this.settings = settings;
         this.store = store;
+        this.reuse = new OutputReuse(new OutputObjects(store), answerer, meters, cpu);
+        this.policy = policy;
         this.inspector = inspector;
         this.limits = limits;
         this.batcher = batcher;
@@ -68,10 +75,10 @@ public final class Prefetch implements AutoCloseable {
 
     /** Prepares a request on a prefetch thread. */
     void submit(Accepted a) {
-        submit(a, 0);
+        submit(a, StorageRetry.Outages.NONE);
     }
 
-    private void submit(Accepted a, int outages) {
+    private void submit(Accepted a, StorageRetry.Outages outages) {
         try {
             pool.execute(() -> prepare(a, outages));
         } catch (RejectedExecutionException e) {
@@ -79,12 +86,19 @@ public final class Prefetch implements AutoCloseable {
         }
     }
 
-    private void prepare(Accepted a, int outages) {
+    private void prepare(Accepted a, StorageRetry.Outages outages) {
         if (stopping) {
             answerer.abandon(a);
             return;
         }
         try {
+            if (reuse.answered(a)) {
+                return;
+            }
+            RequestFailure refused = policy.refuse(a.request());
+            if (refused != null) {
+                throw refused;
+            }
             long t0 = System.nanoTime();
             byte[] bytes = fetch(a.request());
             long t1 = System.nanoTime();
@@ -102,10 +116,10 @@ public final class Prefetch implements AutoCloseable {
             }
             batcher.add(new Prepared(a, input, (t1 - t0) / 1e6, (t2 - t1) / 1e6));
         } catch (StorageException e) {
-            retry.park(a.toString(), outages + 1, e, new StorageRetry.Step() {
+            retry.park(a.toString(), outages, a.request().deadline(), e, new StorageRetry.Step() {
                 @Override
-                public void again(int round) {
-                    submit(a, round);
+                public void again(StorageRetry.Outages now) {
+                    submit(a, now);
                 }
 
                 @Override

@@ -1,8 +1,12 @@
 package dev.step1x.worker.storage;
 
 import java.util.Map;
+import java.util.Optional;
 
-/** The few object-store operations the worker needs. Implementations throw {@link StorageException}. */
+/**
+ * The few object-store operations the worker needs. Implementations throw {@link StorageException}. There is
+ * no unconditional write: an output object is created once ({@link #createIfAbsent}) and never overwritten.
+ */
 public interface ObjectStore {
 
     /**
@@ -14,6 +18,31 @@ public interface ObjectStore {
     /** True when the object exists. */
     boolean exists(String bucket, String key);
 
-    /** Writes (overwrites) an object and returns its ETag. */
-    String put(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata);
+    /** The object's headers and user metadata, or empty when there is no such object. */
+    Optional<StoredObject> head(String bucket, String key);
+
+    /**
+     * Creates the object only if its key is free (a conditional write, {@code If-None-Match: *}). Returns the
+     * new object's ETag and version, or {@link Created#ALREADY_EXISTS} when another object holds the key; that
+     * object is not touched.
+     */
+    Created createIfAbsent(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata);
+
+    /**
+     * What a HEAD says about an object.
+     *
+     * @param metadata user metadata ({@code x-amz-meta-*}), keys in lower case
+     * @param versionId null unless the bucket is versioned
+     */
+    record StoredObject(String etag, String versionId, String contentType, long contentLength,
+            Map<String, String> metadata) {}
+
+    /**
+     * The outcome of {@link #createIfAbsent}: the new object ({@code created}) or a key that was taken.
+     *
+     * @param versionId null unless the bucket is versioned
+     */
+    record Created(boolean created, String etag, String versionId) {
+        public static final Created ALREADY_EXISTS = new Created(false, null, null);
+    }
 }

@@ -5,10 +5,12 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -22,12 +24,19 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 
-/** {@link ObjectStore} on the AWS SDK v2 synchronous S3 client. */
+/**
+ * {@link ObjectStore} on the AWS SDK v2 synchronous S3 client. Every call names the expected bucket owner when
+ * {@code worker.storage.expected-bucket-owner} is set (S3 then refuses, with 403, a bucket of another account,
+ * e.g. one re-created under the same name by someone else). The client makes one attempt per call: retries
+ * are Resilience4j's, one layer, so that the per-bucket circuit breakers see every attempt (docs/stack.md).
+ */
 public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     /**
@@ -36,12 +45,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
      * @param endpoint endpoint override for S3-compatible stores, or null for AWS
      * @param accessKey static credentials, or null for the SDK's default chain
      * @param checksumsWhenRequired send and validate checksums only when the API requires them
-     * @param callTimeout one API call including the SDK's own retries
+     * @param callTimeout one API call (one attempt: the SDK's own retries are off)
      * @param sse server-side encryption of outputs (AES256, aws:kms) or null
      * @param sseKmsKeyId the KMS key with aws:kms, or null
+     * @param expectedBucketOwner the AWS account id that must own every bucket called, or null: not checked
      */
     public record Settings(URI endpoint, String region, boolean pathStyle, String accessKey, String secretKey,
-            boolean checksumsWhenRequired, Duration callTimeout, String sse, String sseKmsKeyId) {}
+            boolean checksumsWhenRequired, Duration callTimeout, String sse, String sseKmsKeyId,
+            String expectedBucketOwner) {}
 
     private final S3Client s3;
     private final Settings cfg;
@@ -59,7 +70,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         S3ClientBuilder b = S3Client.builder()
                 .region(Region.of(cfg.region()))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(cfg.pathStyle()).build())
-                .overrideConfiguration(o -> o.apiCallTimeout(cfg.callTimeout()));
+                // one attempt per call: Resilience4j's retry (with jitter) is the only retry layer
+                .overrideConfiguration(o -> o.apiCallTimeout(cfg.callTimeout())
+                        .retryStrategy(AwsRetryStrategy.doNotRetry()));
         if (cfg.endpoint() != null) {
             b.endpointOverride(cfg.endpoint());
         }
@@ -76,7 +89,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public byte[] get(String bucket, String key, String versionId, long maxBytes) {
-        GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(bucket).key(key);
+        GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(bucket).key(key)
+                .expectedBucketOwner(owner());
         if (versionId != null) {
             req.versionId(versionId);
         }
@@ -97,30 +111,64 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public boolean exists(String bucket, String key) {
+        return head(bucket, key).isPresent();
+    }
+
+    @Override
+    public Optional<StoredObject> head(String bucket, String key) {
         try {
-            s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build());
-            return true;
+            HeadObjectResponse r = s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(key)
+                    .expectedBucketOwner(owner()).build());
+            return Optional.of(new StoredObject(r.eTag(), r.versionId(), r.contentType(),
+                    r.contentLength() == null ? -1 : r.contentLength(), lowerCaseKeys(r.metadata())));
         } catch (NoSuchKeyException e) {
-            return false;
+            return Optional.empty();
         } catch (SdkException e) {
             StorageException se = classify(e, "HEAD s3://" + bucket + "/" + key);
             if (se.kind() == StorageException.Kind.NOT_FOUND) {
-                return false;
+                return Optional.empty();
             }
             throw se;
         }
     }
 
     @Override
-    public String put(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata) {
+    public Created createIfAbsent(String bucket, String key, byte[] bytes, String contentType,
+            Map<String, String> metadata) {
         PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(bucket).key(key).contentType(contentType)
-                .contentLength((long) bytes.length).metadata(metadata);
+                .contentLength((long) bytes.length).metadata(metadata).ifNoneMatch("*")
+                .expectedBucketOwner(owner());
         applySse(req, cfg);
         try {
-            return s3.putObject(req.build(), RequestBody.fromBytes(bytes)).eTag();
+            PutObjectResponse r = s3.putObject(req.build(), RequestBody.fromBytes(bytes));
+            return new Created(true, r.eTag(), r.versionId());
+        } catch (S3Exception e) {
+            if (e.statusCode() == 412) {
+                return Created.ALREADY_EXISTS; // another write created the key first
+            }
+            if (e.statusCode() == 409) {
+                // S3's ConditionalRequestConflict: a concurrent conditional write on the key; asking again settles it
+                throw new StorageException(StorageException.Kind.TRANSIENT, "PUT s3://" + bucket + "/" + key
+                        + ": HTTP 409, a concurrent conditional write", e);
+            }
+            throw classify(e, "PUT s3://" + bucket + "/" + key);
         } catch (SdkException e) {
             throw classify(e, "PUT s3://" + bucket + "/" + key);
         }
+    }
+
+    /** The configured expected bucket owner (an AWS account id), or null: the header is then not sent. */
+    private String owner() {
+        String o = cfg.expectedBucketOwner();
+        return o == null || o.isBlank() ? null : o.trim();
+    }
+
+    private static Map<String, String> lowerCaseKeys(Map<String, String> m) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (m != null) {
+            m.forEach((k, v) -> out.put(k.toLowerCase(java.util.Locale.ROOT), v));
+        }
+        return out;
     }
 
     /** Adds the configured server-side encryption headers. */

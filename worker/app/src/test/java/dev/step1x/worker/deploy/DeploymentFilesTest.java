@@ -130,6 +130,33 @@ class DeploymentFilesTest {
                 integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")));
     }
 
+    /** The storage keys the chart offers bind as the pods get them: an env var per key, or the properties file. */
+    @Test
+    void storageOwnerAndOutputPrefixesBindFromTheChart() throws IOException {
+        Map<String, Object> config = map(values(), "config");
+        assertThat(config).containsKey("worker.storage.expected-bucket-owner");
+        WorkerProperties owner = envBinder(Map.of("worker.storage.expected-bucket-owner", "123456789012"))
+                .bind("worker", Bindable.of(WorkerProperties.class), new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
+                .orElseThrow(IllegalStateException::new);
+        assertThat(owner.getStorage().getExpectedBucketOwner()).isEqualTo("123456789012");
+
+        // values.yaml shows the output-prefixes line for applicationProperties: it binds with the bucket name intact
+        Matcher example = Pattern.compile("#\\s+(worker\\.storage\\.output-prefixes\\[[^]]+]=\\S+)")
+                .matcher(Files.readString(REPO.resolve("infra/helm/step1x-worker/values.yaml")));
+        assertThat(example.find()).as("the example line in values.yaml").isTrue();
+        Properties file = new Properties();
+        file.load(new java.io.StringReader(example.group(1)));
+        WorkerProperties prefixes = new Binder(ConfigurationPropertySources.from(
+                new org.springframework.core.env.PropertiesPropertySource("applicationProperties", file)))
+                .bind("worker", Bindable.of(WorkerProperties.class)).orElseThrow(IllegalStateException::new);
+        assertThat(prefixes.getStorage().getOutputPrefixes())
+                .containsExactly(Map.entry("my-fleet-output", List.of("edits/", "tmp/")));
+        // as an environment variable the bucket name would lose its dashes: why the chart takes it as a file
+        WorkerProperties fromEnv = envBinder(Map.of("worker.storage.output-prefixes.my-fleet-output", "edits/"))
+                .bind("worker", Bindable.of(WorkerProperties.class)).orElseThrow(IllegalStateException::new);
+        assertThat(fromEnv.getStorage().getOutputPrefixes()).doesNotContainKey("my-fleet-output");
+    }
+
     /** The worker refuses to start in model mode without a model directory: the images must give it one. */
     @Test
     void theImagesEnvironmentBindsTheEngineSettings() throws IOException {

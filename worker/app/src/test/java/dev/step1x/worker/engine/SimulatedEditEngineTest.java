@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.image.ImageEncoding;
 import dev.step1x.engine.image.ImageFiles;
+import dev.step1x.engine.image.OutputImages;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
@@ -51,6 +53,35 @@ class SimulatedEditEngineTest {
         for (int i = 0; i < ref.data().length; i += 997) {
             assertThat(out.data()[i] & 0xff).isEqualTo(255 - (ref.data()[i] & 0xff));
         }
+    }
+
+    @Test
+    void aVaryingEngineGivesEachRunOfARequestOtherBytesWithinOneLevel() throws Exception {
+        SimulatedEditEngine varying = new SimulatedEditEngine(Duration.ZERO, Duration.ZERO, 0, 1.0, true);
+        EditInput a = input(Images.LANDSCAPE_PNG, 1).resizedToBucket();
+        EditOutput first = varying.edit(List.of(a)).get(0);
+        EditOutput second = varying.edit(List.of(a)).get(0);
+        EditOutput plain = engine.edit(List.of(a)).get(0);
+        assertThat(varying.variesPerRun()).isTrue();
+        assertThat(first.image()).isNotEqualTo(second.image());
+        byte[] x = first.image().data();
+        byte[] y = plain.image().data();
+        int differing = 0;
+        for (int i = 0; i < x.length; i++) {
+            int d = Math.abs((x[i] & 0xFF) - (y[i] & 0xFF));
+            assertThat(d).as("sample %d", i).isLessThanOrEqualTo(1);
+            differing += d;
+        }
+        int patches = 4 * SimulatedEditEngine.NUDGE_PATCH * SimulatedEditEngine.NUDGE_PATCH * RgbImage.CHANNELS;
+        assertThat(differing).isBetween(1, patches);
+        // the difference survives the finisher's resize back to the (smaller) input size and the encoding
+        byte[] firstPng = ImageEncoding.PNG.encode(OutputImages.toInputSize(first.image(), first.inputWidth(),
+                first.inputHeight()));
+        byte[] secondPng = ImageEncoding.PNG.encode(OutputImages.toInputSize(second.image(), second.inputWidth(),
+                second.inputHeight()));
+        assertThat(firstPng).isNotEqualTo(secondPng);
+        // and without the flag every run is the same
+        assertThat(engine.edit(List.of(a)).get(0).image()).isEqualTo(plain.image());
     }
 
     @Test

@@ -33,13 +33,15 @@ class StorageOutageIT {
         ItEnvironment.put(ItEnvironment.INPUTS, "outage/landscape.png", Images.sample(Images.LANDSCAPE_PNG));
         ConfigurableApplicationContext worker = Workers.start(ItEnvironment.workerArgs(topics,
                 "worker.engine.mode=simulated",
-                "worker.storage.retry.max-attempts=2",
-                "worker.storage.retry.initial-backoff=50ms",
-                "worker.storage.circuit-breaker.minimum-number-of-calls=2",
-                "worker.storage.circuit-breaker.sliding-window-size=4",
-                "worker.storage.circuit-breaker.wait-in-open-state=1s",
+                "resilience4j.retry.instances.s3.max-attempts=2",
+                "resilience4j.retry.instances.s3.wait-duration=50ms",
+                "resilience4j.circuitbreaker.configs.s3.minimum-number-of-calls=2",
+                "resilience4j.circuitbreaker.configs.s3.sliding-window-size=4",
+                "resilience4j.circuitbreaker.configs.s3.wait-duration-in-open-state=1s",
                 "worker.storage.outage.retry-delay=300ms",
-                "worker.storage.outage.max-rounds=200",
+                "worker.storage.outage.max-retry-delay=1s",
+                // far fewer rounds than the outage lasts: while the breaker is open no round is counted
+                "worker.storage.outage.max-rounds=3",
                 "worker.storage.call-timeout=2s",
                 "worker.metrics.snapshot-interval=0s"));
         ConsumptionGate gate = worker.getBean(ConsumptionGate.class);
@@ -59,7 +61,7 @@ class StorageOutageIT {
                         Requests.edit(id, "outage/landscape.png", "during the outage", 512), Map.of());
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> gate.isPaused(ConsumptionGate.Reason.STORAGE_OUTAGE));
-            Thread.sleep(1500);
+            Thread.sleep(4000); // longer than max-rounds (3) parking waits: none may end in an answer
             assertThat(results.results().keySet()).doesNotContainAnyElementsOf(ids);
 
             ItEnvironment.s3proxy().startProcess();

@@ -61,6 +61,8 @@ class WorkerIT {
         ItEnvironment.put(ItEnvironment.INPUTS, "in/portrait.jpg", Images.sample(Images.PORTRAIT_JPEG));
         ItEnvironment.put(ItEnvironment.INPUTS, "in/bomb.png", Images.pngBomb(30_000, 30_000));
         ItEnvironment.put(ItEnvironment.INPUTS, "in/corrupt.png", Images.corruptPng());
+        ItEnvironment.put(ItEnvironment.INPUTS, "in/scan-bomb.jpg", Images.jpegScanBomb(300));
+        ItEnvironment.put(ItEnvironment.INPUTS, "in/ztxt-bomb.png", Images.pngMetadataBomb("zTXt", 64 << 20));
         ItEnvironment.put(ItEnvironment.INPUTS, "in/image.gif", Images.gif());
         ItEnvironment.put(ItEnvironment.INPUTS, "in/oriented.webp", Images.sample(Images.ORIENTED_WEBP));
         byte[] portrait = Images.sample(Images.PORTRAIT_JPEG);
@@ -170,6 +172,10 @@ class WorkerIT {
                         ErrorCode.UNSUPPORTED_FORMAT, ResultStatus.FAILED),
                 new Case("bad-bomb", Requests.edit("bad-bomb", "in/bomb.png", "x", 512), Map.of(),
                         ErrorCode.TOO_MANY_PIXELS, ResultStatus.FAILED),
+                new Case("bad-scan-bomb", Requests.edit("bad-scan-bomb", "in/scan-bomb.jpg", "x", 512), Map.of(),
+                        ErrorCode.UNSUPPORTED_FORMAT, ResultStatus.FAILED),
+                new Case("bad-ztxt-bomb", Requests.edit("bad-ztxt-bomb", "in/ztxt-bomb.png", "x", 512), Map.of(),
+                        ErrorCode.UNSUPPORTED_FORMAT, ResultStatus.FAILED),
                 new Case("bad-too-large", Requests.edit("bad-too-large", "in/huge.png", "x", 512), Map.of(),
                         ErrorCode.INPUT_TOO_LARGE, ResultStatus.FAILED),
                 new Case("bad-expired", Requests.withDeadline("bad-expired", "in/landscape.png", past), Map.of(),
@@ -199,6 +205,8 @@ class WorkerIT {
         assertThat(byId.get("bad-missing").error().message()).contains("instruction");
         assertThat(byId.get("bad-version").error().message()).contains("schemaVersion");
         assertThat(byId.get("bad-bomb").error().message()).contains("not decoded");
+        assertThat(byId.get("bad-scan-bomb").error().message()).contains("more than 100 scans");
+        assertThat(byId.get("bad-ztxt-bomb").error().message()).contains("decompression bomb");
         assertThat(byId.get("bad-truncated").error().message()).contains("JPEG file is truncated");
         for (String ok : valid) {
             assertThat(byId.get(ok).status()).as(ok).isEqualTo(ResultStatus.SUCCEEDED);

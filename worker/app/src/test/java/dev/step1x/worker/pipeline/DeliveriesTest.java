@@ -33,28 +33,29 @@ class DeliveriesTest {
         Deliveries d = new Deliveries(10);
         Delivery first = delivery("a");
         Delivery again = delivery("b");
-        assertThat(d.claim("r1", first)).isTrue();
-        assertThat(d.claim("r1", again)).isFalse();
-        assertThat(d.claim("r2", delivery("c"))).as("another request").isTrue();
-        assertThat(d.release("r1")).containsExactly(again);
-        assertThat(d.claim("r1", delivery("d"))).as("released: the next delivery runs").isTrue();
+        assertThat(d.claim("r1#h1", first)).isTrue();
+        assertThat(d.claim("r1#h1", again)).isFalse();
+        assertThat(d.claim("r2#h1", delivery("c"))).as("another request").isTrue();
+        assertThat(d.claim("r1#h2", delivery("e"))).as("other bytes under the same id: not a duplicate").isTrue();
+        assertThat(d.release("r1#h1")).containsExactly(again);
+        assertThat(d.claim("r1#h1", delivery("d"))).as("released: the next delivery runs").isTrue();
     }
 
     @Test
     void onlyFinalAnswersAreRememberedAndOnlyForTheSameBytes() {
         Deliveries d = new Deliveries(2);
-        d.claim("r1", delivery(null));
-        d.settle("r1", new ResultCache.Cached("hash-1", new byte[] {1}, 1));
+        d.claim("r1#hash-1", delivery(null));
+        d.settle("r1", "r1#hash-1", new ResultCache.Cached("hash-1", new byte[] {1}, 1));
         assertThat(d.answered("r1", "hash-1").resultJson()).containsExactly(1);
         assertThat(d.answered("r1", "hash-2")).as("other request bytes").isNull();
 
-        d.claim("r2", delivery(null));
-        d.settle("r2", null); // a retryable failure: run again when it comes back
+        d.claim("r2#hash-1", delivery(null));
+        d.settle("r2", "r2#hash-1", null); // a retryable failure: run again when it comes back
         assertThat(d.answered("r2", "hash-1")).isNull();
-        assertThat(d.claim("r2", delivery(null))).isTrue();
+        assertThat(d.claim("r2#hash-1", delivery(null))).isTrue();
 
-        d.settle("r3", new ResultCache.Cached("h", new byte[0], 1));
-        d.settle("r4", new ResultCache.Cached("h", new byte[0], 1));
+        d.settle("r3", "r3#h", new ResultCache.Cached("h", new byte[0], 1));
+        d.settle("r4", "r4#h", new ResultCache.Cached("h", new byte[0], 1));
         assertThat(d.answered("r1", "hash-1")).as("least recently used, beyond the cache size").isNull();
     }
 }

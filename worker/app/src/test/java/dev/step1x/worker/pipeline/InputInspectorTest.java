@@ -50,6 +50,34 @@ class InputInspectorTest {
                 .containsExactly(50, 140, 130);
     }
 
+    /** Files that cost far more to decode than their size: refused before decoding, each with its reason. */
+    @Test
+    void scanAndDecompressionBombsAreUnsupportedFormats() throws Exception {
+        InputInspector i = new InputInspector(new LimitsProperties().toInspectorSettings());
+        RequestFailure scans = failureOf(i, Images.jpegScanBomb(300));
+        assertThat(scans.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(scans.getMessage()).contains("more than 100 scans");
+        RequestFailure text = failureOf(i, Images.pngMetadataBomb("zTXt", 64 << 20));
+        assertThat(text.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(text.getMessage()).contains("'zTXt' chunk").contains("decompression bomb");
+        RequestFailure icc = failureOf(i, Images.pngMetadataBomb("iCCP", 32 << 20));
+        assertThat(icc.getMessage()).contains("'iCCP' chunk").contains("decompression bomb");
+
+        LimitsProperties strictLimits = new LimitsProperties();
+        strictLimits.setMaxJpegScans(2);
+        strictLimits.setDecodeTimeBudget(java.time.Duration.ofMillis(1));
+        InputInspector.Settings strict = strictLimits.toInspectorSettings();
+        assertThat(failureOf(new InputInspector(strict), Images.jpegScanBomb(0)).getMessage())
+                .contains("more than 2 scans");
+        // big enough to take well over 1 ms on any decoding path (a small sample can beat it on the PNG fast path)
+        byte[] noise = new byte[1500 * 1500 * RgbImage.CHANNELS];
+        new java.util.Random(9).nextBytes(noise);
+        byte[] big = ImageFiles.encode(new RgbImage(1500, 1500, noise), ImageFiles.Format.PNG, 0);
+        RequestFailure slow = failureOf(new InputInspector(strict), big);
+        assertThat(slow.code()).isEqualTo(ErrorCode.UNSUPPORTED_FORMAT);
+        assertThat(slow.getMessage()).contains("time budget of 1 ms");
+    }
+
     /** WebP is accepted by default: the request contract promises PNG, JPEG and WebP. */
     @Test
     void defaultsAcceptWhatTheContractPromises() throws Exception {

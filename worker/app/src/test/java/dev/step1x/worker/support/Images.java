@@ -58,6 +58,77 @@ public final class Images {
         return out;
     }
 
+    /**
+     * A JPEG scan bomb: a small progressive JPEG whose last scan is repeated {@code copies} times before its end
+     * marker. A few kilobytes; each scan is another pass of the decoder over the whole image.
+     */
+    public static byte[] jpegScanBomb(int copies) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 48,
+                java.awt.image.BufferedImage.TYPE_INT_RGB);
+        img.getGraphics().fillRect(8, 8, 20, 20);
+        ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+        javax.imageio.ImageWriter writer = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (javax.imageio.stream.MemoryCacheImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(jpeg)) {
+            writer.setOutput(ios);
+            javax.imageio.ImageWriteParam p = writer.getDefaultWriteParam();
+            p.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+            writer.write(null, new javax.imageio.IIOImage(img, null, null), p);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        byte[] b = jpeg.toByteArray();
+        int last = -1;
+        for (int i = 0; i + 1 < b.length; i++) {
+            if ((b[i] & 0xFF) == 0xFF && (b[i + 1] & 0xFF) == 0xDA) {
+                last = i;
+            }
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(b, 0, b.length - 2);
+        for (int i = 0; i < copies; i++) {
+            out.write(b, last, b.length - 2 - last);
+        }
+        out.write(0xFF);
+        out.write(0xD9);
+        return out.toByteArray();
+    }
+
+    /**
+     * A PNG decompression bomb: a small palette PNG (whose text chunks the JDK reader inflates in full) with a
+     * {@code type} chunk ({@code zTXt} or {@code iCCP}) of {@code inflatedBytes} zeros, compressed to a few
+     * kilobytes.
+     */
+    public static byte[] pngMetadataBomb(String type, int inflatedBytes) {
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(32, 32,
+                java.awt.image.BufferedImage.TYPE_BYTE_INDEXED);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            javax.imageio.ImageIO.write(img, "png", png);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        java.util.zip.Deflater d = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_COMPRESSION);
+        d.setInput(new byte[inflatedBytes]);
+        d.finish();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
+        data.writeBytes((type.equals("iCCP") ? "profile" : "Comment").getBytes(StandardCharsets.US_ASCII));
+        data.write(0);
+        data.write(0);
+        byte[] buf = new byte[65536];
+        while (!d.finished()) {
+            data.write(buf, 0, d.deflate(buf));
+        }
+        d.end();
+        byte[] b = png.toByteArray();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(b, 0, 33); // signature + IHDR
+        chunk(out, type, data.toByteArray());
+        out.write(b, 33, b.length - 33);
+        return out.toByteArray();
+    }
+
     /** A 1x1 GIF (a real image in a format the worker does not accept). */
     public static byte[] gif() {
         return new byte[] {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, (byte) 0x80, 0, 0, 0, 0, 0, (byte) 0xff,

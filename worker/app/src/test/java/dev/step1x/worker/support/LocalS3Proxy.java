@@ -16,10 +16,11 @@ import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
- * A real S3-compatible server on 127.0.0.1: S3Proxy 2.6.0 (jar-with-dependencies, copied to
+ * A real S3-compatible server on 127.0.0.1: S3Proxy (jar-with-dependencies, copied to
  * target/s3proxy/s3proxy.jar by the build) in a child JVM, with the filesystem backend so that a
  * stop/start keeps the objects (used to simulate an outage).
  */
@@ -67,6 +68,8 @@ public final class LocalS3Proxy implements AutoCloseable {
                     "s3proxy.authorization=aws-v2-or-v4",
                     "s3proxy.identity=" + IDENTITY,
                     "s3proxy.credential=" + CREDENTIAL,
+                    // S3Proxy refuses headers it does not implement (501); x-amz-expected-bucket-owner is one
+                    "s3proxy.ignore-unknown-headers=true",
                     "jclouds.provider=filesystem",
                     "jclouds.filesystem.basedir=" + data,
                     "jclouds.identity=unused",
@@ -117,14 +120,18 @@ public final class LocalS3Proxy implements AutoCloseable {
 
     /** A client for tests and the local run (path style, static credentials, checksums when required). */
     public S3Client client() {
+        return clientBuilder().build();
+    }
+
+    /** The builder of {@link #client()}, for a client with more settings. */
+    public S3ClientBuilder clientBuilder() {
         return S3Client.builder()
                 .endpointOverride(endpoint())
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(IDENTITY, CREDENTIAL)))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .build();
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
     }
 
     /** The worker properties that point it at this server. */

@@ -14,11 +14,22 @@ import java.util.zip.Inflater;
  * chunks run past its end, or whose critical PNG chunks fail their CRC is reported through
  * {@link Layout#problem()}; the readers would otherwise decode some of these anyway (the JDK JPEG reader fills
  * a truncated image with grey and only warns; TwelveMonkeys' WebP reader decodes some truncated files).
+ *
+ * <p>A full walk also finds files that are cheap to send and expensive to decode, reported through
+ * {@link Layout#refused()}: a progressive JPEG with more scans than the limit (each scan is another pass over the
+ * whole image), and a PNG whose compressed metadata ({@code zTXt}, compressed {@code iTXt}, {@code iCCP}) inflates
+ * beyond its limits (a decompression bomb: the JDK reader inflates the text chunks of palette images in full).
  */
 final class ImageContainer {
 
-    /** Largest inflated PNG {@code iCCP} profile accepted; larger ones are ignored. */
+    /** Largest inflated PNG {@code iCCP} profile accepted; a larger one refuses the file. */
     static final int MAX_ICC_BYTES = 4 << 20;
+    /** Largest inflated PNG text chunk ({@code zTXt}, compressed {@code iTXt}); a larger one refuses the file. */
+    static final int MAX_TEXT_BYTES = 1 << 20;
+    /** Most inflated bytes of all compressed PNG metadata chunks together. */
+    static final int MAX_INFLATED_METADATA_BYTES = 8 << 20;
+    /** Default limit on the scans of a JPEG (a progressive encoder writes about 10; each scan is a pass over the image). */
+    public static final int DEFAULT_MAX_JPEG_SCANS = 100;
 
     /**
      * What the walk found.
@@ -29,15 +40,25 @@ final class ImageContainer {
      * @param animated an animated WebP (ANIM/ANMF chunks) or an APNG ({@code acTL})
      * @param problem why the file is truncated or corrupt, or null when its structure is sound (only
      *     meaningful after a full walk)
+     * @param refused why decoding the file would cost too much (a limit it exceeds), or null (full walk only)
      */
-    record Layout(int orientation, byte[] iccProfile, boolean animated, String problem) {}
+    record Layout(int orientation, byte[] iccProfile, boolean animated, String problem, String refused) {
+
+        Layout(int orientation, byte[] iccProfile, boolean animated, String problem) {
+            this(orientation, iccProfile, animated, problem, null);
+        }
+    }
 
     private ImageContainer() {}
 
     static Layout walk(ImageFiles.Format format, byte[] b, boolean full) {
+        return walk(format, b, full, DEFAULT_MAX_JPEG_SCANS);
+    }
+
+    static Layout walk(ImageFiles.Format format, byte[] b, boolean full, int maxJpegScans) {
         return switch (format) {
             case PNG -> png(b, full);
-            case JPEG -> jpeg(b, full);
+            case JPEG -> jpeg(b, full, maxJpegScans);
             case WEBP -> webp(b, full);
         };
     }
@@ -56,6 +77,8 @@ final class ImageContainer {
         boolean animated = false;
         boolean idat = false;
         String problem = null;
+        String refused = null;
+        long inflatedMetadata = 0;
         int pos = 8;
         boolean first = true;
         CRC32 crc = new CRC32();
@@ -107,6 +130,24 @@ final class ImageContainer {
                 }
                 default -> { }
             }
+            if (full && refused == null) {
+                // measured whatever the CRC says: a reader that does not check it would inflate the chunk anyway
+                int compressed = compressedStart(type, b, data, len);
+                if (compressed >= 0) {
+                    int limit = type.equals("iCCP") ? MAX_ICC_BYTES : MAX_TEXT_BYTES;
+                    long size = inflatedSize(b, compressed, data + len - compressed, limit);
+                    inflatedMetadata += Math.max(0, size);
+                    if (size > limit) {
+                        refused = String.format(Locale.ROOT, "the PNG file's %s chunk at byte %,d inflates from %,d "
+                                + "bytes to more than %,d (a decompression bomb); refused", printable(type), pos,
+                                data + len - compressed, limit);
+                    } else if (inflatedMetadata > MAX_INFLATED_METADATA_BYTES) {
+                        refused = String.format(Locale.ROOT, "the PNG file's compressed metadata chunks inflate to "
+                                + "more than %,d bytes together (a decompression bomb); refused",
+                                MAX_INFLATED_METADATA_BYTES);
+                    }
+                }
+            }
             pos += 12 + len;
             if (type.equals("IEND")) {
                 break;
@@ -115,7 +156,66 @@ final class ImageContainer {
         if (problem == null && !idat) {
             problem = "the PNG file is corrupt: it has no image data (IDAT chunk)";
         }
-        return new Layout(orientation, icc, animated, problem);
+        return new Layout(orientation, icc, animated, problem, refused);
+    }
+
+    /**
+     * Where the zlib data of a compressed metadata chunk starts: {@code iCCP} and {@code zTXt} (keyword, NUL,
+     * method), {@code iTXt} with its compression flag set (keyword, NUL, flag, method, language, NUL, translated
+     * keyword, NUL); -1 for any other chunk, an uncompressed iTXt, or a malformed one.
+     */
+    private static int compressedStart(String type, byte[] b, int off, int len) {
+        if (!type.equals("iCCP") && !type.equals("zTXt") && !type.equals("iTXt")) {
+            return -1;
+        }
+        int end = off + len;
+        int nul = indexOf(b, off, Math.min(end, off + 80), (byte) 0);
+        if (nul < 0) {
+            return -1;
+        }
+        if (!type.equals("iTXt")) {
+            return nul + 2 <= end ? nul + 2 : -1;
+        }
+        if (nul + 3 > end || b[nul + 1] != 1) {
+            return -1; // not compressed
+        }
+        int language = indexOf(b, nul + 3, end, (byte) 0);
+        int translated = language < 0 ? -1 : indexOf(b, language + 1, end, (byte) 0);
+        return translated < 0 ? -1 : translated + 1;
+    }
+
+    private static int indexOf(byte[] b, int from, int to, byte value) {
+        for (int i = from; i < to; i++) {
+            if (b[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Bytes the zlib stream inflates to, counted without keeping them and stopping once past {@code limit}
+     * (so a bomb costs at most that much work); -1 when the stream is malformed.
+     */
+    static long inflatedSize(byte[] b, int off, int len, long limit) {
+        Inflater inflater = new Inflater();
+        try {
+            inflater.setInput(b, off, Math.max(0, len));
+            byte[] buf = new byte[16384];
+            long total = 0;
+            while (!inflater.finished() && total <= limit) {
+                int n = inflater.inflate(buf);
+                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    break;
+                }
+                total += n;
+            }
+            return total;
+        } catch (DataFormatException e) {
+            return -1;
+        } finally {
+            inflater.end();
+        }
     }
 
     /** {@code iCCP}: keyword, NUL, compression method 0, zlib data. Null when malformed or too large. */
@@ -161,6 +261,10 @@ final class ImageContainer {
      * tables) to the EOI marker. Data after EOI (thumbnails of multi-picture files, padding) is ignored.
      */
     static Layout jpeg(byte[] b, boolean full) {
+        return jpeg(b, full, DEFAULT_MAX_JPEG_SCANS);
+    }
+
+    static Layout jpeg(byte[] b, boolean full, int maxScans) {
         int orientation = ExifOrientation.NORMAL;
         boolean exifSeen = false;
         int pos = 2;
@@ -208,14 +312,24 @@ final class ImageContainer {
             pos += len;
             sos = marker == 0xDA;
         }
+        String refused = null;
         if (problem == null && full) {
-            problem = jpegScansToEoi(b, pos);
+            int[] scans = {1};
+            problem = jpegScansToEoi(b, pos, scans, maxScans);
+            if (scans[0] > maxScans) {
+                problem = null;
+                refused = String.format(Locale.ROOT, "the JPEG file has more than %d scans (found %d before giving up); "
+                        + "each scan is another pass over the whole image: refused", maxScans, scans[0]);
+            }
         }
-        return new Layout(orientation, null, false, problem);
+        return new Layout(orientation, null, false, problem, refused);
     }
 
-    /** Follows entropy-coded data and segments from {@code pos} (just after an SOS segment) to EOI. */
-    private static String jpegScansToEoi(byte[] b, int pos) {
+    /**
+     * Follows entropy-coded data and segments from {@code pos} (just after an SOS segment) to EOI, counting the
+     * scans in {@code scans[0]} and stopping once there are more than {@code maxScans}.
+     */
+    private static String jpegScansToEoi(byte[] b, int pos, int[] scans, int maxScans) {
         int n = b.length;
         int i = pos;
         while (true) {
@@ -238,6 +352,9 @@ final class ImageContainer {
             }
             int marker = b[i + 1] & 0xFF;
             if (marker == 0xD9) {
+                return null;
+            }
+            if (marker == 0xDA && ++scans[0] > maxScans) {
                 return null;
             }
             if (!betweenScans(marker)) {

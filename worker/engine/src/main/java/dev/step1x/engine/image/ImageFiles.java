@@ -59,7 +59,11 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  *   <li>reduces everything else to 8-bit RGB as {@link RgbImage#fromBufferedImage} describes (alpha dropped,
  *       16-bit samples keep their high byte, palettes expanded, grey replicated);</li>
  *   <li>applies the EXIF orientation (JPEG APP1 {@code Exif}, WebP {@code EXIF}, PNG {@code eXIf}), so the
- *       result is the image as a viewer displays it; {@link #probe} reports that displayed size.</li>
+ *       result is the image as a viewer displays it; {@link #probe} reports that displayed size;</li>
+ *   <li>refuses files that cost far more to decode than their size suggests
+ *       ({@link ImageRejectedException.Reason#DECODE_LIMIT}, {@link DecodeLimits}): a progressive JPEG with more
+ *       scans than the limit, a PNG whose compressed metadata ({@code zTXt}, {@code iTXt}, {@code iCCP}) inflates
+ *       beyond its limits, and any image whose decoding runs past the time budget (the reader is aborted).</li>
  * </ul>
  *
  * <p>ImageIO's disk cache is switched off when this class loads, and every stream here is an in-memory one,
@@ -99,7 +103,12 @@ public final class ImageFiles {
 
     /** Why an image was refused; {@link #reason()} is a stable code for results and exit messages. */
     public static final class ImageRejectedException extends IOException {
-        public enum Reason { UNSUPPORTED_FORMAT, TOO_MANY_PIXELS, CORRUPT }
+        /**
+         * UNSUPPORTED_FORMAT: not PNG, JPEG or still WebP; TOO_MANY_PIXELS: the header's size is over the limit;
+         * CORRUPT: truncated or damaged data; DECODE_LIMIT: decoding would cost too much (JPEG scans, inflated PNG
+         * metadata, the time budget).
+         */
+        public enum Reason { UNSUPPORTED_FORMAT, TOO_MANY_PIXELS, CORRUPT, DECODE_LIMIT }
 
         private final Reason reason;
 
@@ -123,6 +132,36 @@ public final class ImageFiles {
             return (long) width * height;
         }
     }
+
+    /**
+     * What one decode may cost.
+     *
+     * @param maxPixels    width x height from the header (at most {@link #MAX_RGB_PIXELS})
+     * @param maxJpegScans scans of a JPEG (progressive files have several; each is a pass over the image)
+     * @param timeBudget   wall time of the decode; past it the reader is aborted and the image refused
+     */
+    public record DecodeLimits(long maxPixels, int maxJpegScans, java.time.Duration timeBudget) {
+
+        /** The default scan limit and a 30 s budget. */
+        public static DecodeLimits of(long maxPixels) {
+            return new DecodeLimits(maxPixels, ImageContainer.DEFAULT_MAX_JPEG_SCANS, java.time.Duration.ofSeconds(30));
+        }
+
+        public DecodeLimits {
+            if (maxJpegScans < 1 || timeBudget.isNegative() || timeBudget.isZero()) {
+                throw new IllegalArgumentException("maxJpegScans must be >= 1 and timeBudget > 0, got " + maxJpegScans
+                        + " and " + timeBudget);
+            }
+        }
+    }
+
+    /** Aborts readers that run past their time budget (one daemon thread for the process). */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "image-decode-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
 
     private ImageFiles() {}
 
@@ -151,8 +190,19 @@ public final class ImageFiles {
      * {@link #MAX_RGB_PIXELS}), {@code CORRUPT} (truncated or damaged data, with a message naming the problem).
      */
     public static RgbImage decode(byte[] bytes, long maxPixels) throws ImageRejectedException {
+        return decode(bytes, DecodeLimits.of(maxPixels));
+    }
+
+    /**
+     * {@link #decode(byte[], long)} with every limit given; also refuses ({@code DECODE_LIMIT}) a JPEG with more
+     * scans than allowed and a PNG metadata decompression bomb (both before anything is decoded), and an image
+     * whose decoding runs past the time budget (its reader is aborted).
+     */
+    public static RgbImage decode(byte[] bytes, DecodeLimits limits) throws ImageRejectedException {
+        long started = System.nanoTime();
+        long maxPixels = limits.maxPixels();
         Format format = sniff(bytes);
-        ImageContainer.Layout layout = ImageContainer.walk(format, bytes, true);
+        ImageContainer.Layout layout = ImageContainer.walk(format, bytes, true, limits.maxJpegScans());
         ImageReader reader = Readers.create(format);
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
@@ -170,19 +220,40 @@ public final class ImageFiles {
             if (layout.problem() != null) {
                 throw new ImageRejectedException(ImageRejectedException.Reason.CORRUPT, layout.problem());
             }
+            if (layout.refused() != null) {
+                throw new ImageRejectedException(ImageRejectedException.Reason.DECODE_LIMIT, layout.refused());
+            }
             if (format == Format.PNG && layout.iccProfile() == null) {
                 RgbImage plain = PngFastPath.decode(bytes);
                 if (plain != null) {
+                    // the fast path cannot be aborted midway, but it is bounded by the pixel limit checked above
+                    if (System.nanoTime() - started > limits.timeBudget().toNanos()) {
+                        throw overBudget(format, limits, started);
+                    }
                     return ExifOrientation.apply(plain, layout.orientation());
                 }
             }
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             BufferedImage img;
+            long budgetLeft = limits.timeBudget().toNanos() - (System.nanoTime() - started);
+            java.util.concurrent.atomic.AtomicBoolean aborted = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+                aborted.set(true);
+                reader.abort();
+            }, Math.max(0, budgetLeft), java.util.concurrent.TimeUnit.NANOSECONDS);
             try {
                 img = reader.read(0);
             } catch (IOException | RuntimeException e) {
+                if (aborted.get()) {
+                    throw overBudget(format, limits, started);
+                }
                 throw corrupt(format, describe(e));
+            } finally {
+                watchdog.cancel(false);
+            }
+            if (aborted.get()) {
+                throw overBudget(format, limits, started);
             }
             String fatal = fatalWarning(format, warnings);
             if (fatal != null) {
@@ -200,7 +271,11 @@ public final class ImageFiles {
             if (profile != null) {
                 rgb = toSrgb(rgb, profile);
             }
-            return ExifOrientation.apply(rgb, layout.orientation());
+            RgbImage oriented = ExifOrientation.apply(rgb, layout.orientation());
+            if (System.nanoTime() - started > limits.timeBudget().toNanos()) {
+                throw overBudget(format, limits, started);
+            }
+            return oriented;
         } catch (ImageRejectedException e) {
             throw e;
         } catch (IOException e) { // closing an in-memory stream
@@ -307,6 +382,12 @@ public final class ImageFiles {
     private static ImageRejectedException headerError(Format format, Exception e) {
         return e instanceof ImageRejectedException r ? r : new ImageRejectedException(
                 ImageRejectedException.Reason.CORRUPT, "cannot read the " + format.label() + " header: " + describe(e));
+    }
+
+    private static ImageRejectedException overBudget(Format format, DecodeLimits limits, long startedNanos) {
+        return new ImageRejectedException(ImageRejectedException.Reason.DECODE_LIMIT, String.format(Locale.ROOT,
+                "decoding the %s image took longer than its time budget of %d ms (stopped after %d ms); refused",
+                format.label(), limits.timeBudget().toMillis(), (System.nanoTime() - startedNanos) / 1_000_000));
     }
 
     private static ImageRejectedException corrupt(Format format, String detail) {
