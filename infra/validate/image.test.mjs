@@ -137,5 +137,9 @@ test("the cuda profile is the libtorch the GPU image extracts", () => {
   const pom = read("pom.xml");
   const cuda = pom.slice(pom.indexOf("<id>cuda</id>"));
   assert.match(cuda, /<pytorch\.native\.artifact>pytorch-native-cu124<\/pytorch\.native\.artifact>/);
-  assert.match(cuda, /<djl\.version>0\.33\.0<\/djl\.version>/);
+  // the profile takes its versions from properties shared with the cuda-cpu-natives profile
+  const prop = (name) => (pom.match(new RegExp(`<${name.replace(/\./g, "\\.")}>([^<]+)</`)) || [])[1];
+  const resolve = (v) => v.replace(/\$\{([^}]+)\}/g, (_, n) => prop(n));
+  assert.equal(resolve(cuda.match(/<djl\.version>([^<]+)<\/djl\.version>/)[1]), "0.33.0");
+  assert.equal(resolve(cuda.match(/<pytorch\.version>([^<]+)<\/pytorch\.version>/)[1]), "2.5.1");
 });
