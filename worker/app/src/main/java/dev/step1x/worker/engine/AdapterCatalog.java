@@ -108,16 +108,9 @@ public final class AdapterCatalog {
         } catch (IOException | RuntimeException e) {
             return new Incompatible(name, location, List.of("cannot be fetched: " + e.getMessage()));
         }
-        if (targets != null) {
-            try (LoraFile lora = LoraFile.open(file)) {
-                List<String> problems = lora.check(targets);
-                if (!problems.isEmpty()) {
-                    return new Incompatible(name, location, problems);
-                }
-            } catch (IOException | RuntimeException e) {
-                return new Incompatible(name, location, List.of("not a readable LoRA safetensors file: "
-                        + e.getMessage()));
-            }
+        List<String> problems = targets == null ? List.of() : LoraFile.problems(file, targets);
+        if (!problems.isEmpty()) {
+            return new Incompatible(name, location, problems);
         }
         return new Ready(name, file, location);
     }

@@ -15,7 +15,6 @@ import dev.step1x.engine.runtime.EngineRuntime;
 import dev.step1x.engine.weights.Float8;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -174,15 +173,7 @@ public final class EngineFactory {
                 problems.add("'" + text + "': " + e.getMessage());
                 continue;
             }
-            if (!Files.isRegularFile(spec.file())) {
-                problems.add(spec.file() + ": no such file");
-                continue;
-            }
-            try (LoraFile file = LoraFile.open(spec.file())) {
-                file.check(targets).forEach(p -> problems.add(spec.file().getFileName() + ": " + p));
-            } catch (IOException | RuntimeException e) {
-                problems.add(spec.file() + ": not a readable LoRA safetensors file: " + e.getMessage());
-            }
+            LoraFile.problems(spec.file(), targets).forEach(p -> problems.add(spec.file().getFileName() + ": " + p));
             loras.add(spec);
         }
         if (!problems.isEmpty()) {

@@ -1,12 +1,14 @@
 package dev.step1x.engine.cli;
 
 import dev.step1x.engine.ModelVersion;
+import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.image.EncodedImage;
 import dev.step1x.engine.image.ImageEncoding;
 import dev.step1x.engine.image.ImageFiles;
 import dev.step1x.engine.image.RgbImage;
-import dev.step1x.engine.lora.LoraMismatchException;
+import dev.step1x.engine.lora.LoraFile;
+import dev.step1x.engine.lora.LoraTargets;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
 import dev.step1x.engine.pipeline.ModelDirectory;
@@ -216,16 +218,15 @@ final class EditCommand implements Callable<Integer> {
         } catch (ModelDirectory.InvalidModelDirectoryException e) {
             throw new Step1xEditCli.InputException(e.getMessage(), e);
         }
+        LoraTargets targets = Step1XEdit.loraTargets(dir.ditParams(), dir.connectorConfig());
+        List<String> problems = new ArrayList<>();
         for (var lora : dit.loras) {
-            if (!Files.isRegularFile(lora.file())) {
-                throw new Step1xEditCli.InputException("--lora " + lora.file() + ": no such file");
-            }
+            LoraFile.problems(lora.file(), targets).forEach(p -> problems.add("--lora " + lora.file() + ": " + p));
         }
-        try {
-            return Step1XEditPipeline.open(dir, options, dit.options());
-        } catch (LoraMismatchException e) {
-            throw new Step1xEditCli.InputException(e.getMessage(), e);
+        if (!problems.isEmpty()) {
+            throw new Step1xEditCli.InputException(String.join("; ", problems));
         }
+        return Step1XEditPipeline.open(dir, options, dit.options());
     }
 
     /** Why an instruction cannot be used, or null. */

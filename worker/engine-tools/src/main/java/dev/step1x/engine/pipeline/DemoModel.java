@@ -2,13 +2,12 @@ package dev.step1x.engine.pipeline;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.connector.Qwen2ConnectorConfig;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.dit.Step1XParams;
 import dev.step1x.engine.lora.LoraTargets;
+import dev.step1x.engine.lora.RandomLora;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLConfig;
 import dev.step1x.engine.mllm.qwen25vl.Qwen25VLModel;
 import dev.step1x.engine.nn.RandomParams;
@@ -114,20 +113,9 @@ public final class DemoModel {
                 continue;
             }
             try (NDManager m = runtime.newManager()) {
-                m.getEngine().setRandomSeed(seed);
-                SafetensorsWriter w = new SafetensorsWriter().metadata("ss_network_module", "networks.lora")
-                        .metadata("demo", "random adapter");
-                int rank = a.getValue();
-                for (LoraTargets.Target t : targets.byName().values()) {
-                    w.add(t.loraName() + ".alpha", m.create(4f), DType.F32);
-                    w.add(t.loraName() + ".lora_down.weight", m.randomNormal(0, (float) (1 / Math.sqrt(t.in())),
-                            new Shape(rank, t.in()), DataType.FLOAT32), DType.F32);
-                    w.add(t.loraName() + ".lora_up.weight", m.randomNormal(0, 0.1f, new Shape(t.out(), rank),
-                            DataType.FLOAT32), DType.F32);
-                }
                 // written beside and moved: a half-written adapter is never taken for a complete one
                 Path partial = dir.resolve(a.getKey() + ".part");
-                w.write(partial);
+                RandomLora.write(m, targets, a.getValue(), 4f, seed, DType.F32, partial);
                 Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
         }

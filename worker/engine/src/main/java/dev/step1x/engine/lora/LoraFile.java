@@ -9,6 +9,7 @@ import dev.step1x.engine.weights.SafetensorsFile;
 import dev.step1x.engine.weights.Shapes;
 import dev.step1x.engine.weights.TensorInfo;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -153,6 +154,21 @@ public final class LoraFile implements AutoCloseable {
     /** Keys the official inference ignores and so does the engine (text-encoder {@code lora_te_*}). */
     public List<String> ignoredKeys() {
         return ignored;
+    }
+
+    /**
+     * Every reason {@code file} cannot be applied to a DiT with {@code targets}: missing, unreadable, or not fitting
+     * ({@link #check}); empty when it fits. Reads the header only.
+     */
+    public static List<String> problems(Path file, LoraTargets targets) {
+        if (!Files.isRegularFile(file)) {
+            return List.of("no such file " + file);
+        }
+        try (LoraFile f = open(file)) {
+            return f.check(targets);
+        } catch (IOException | RuntimeException e) {
+            return List.of("not a readable LoRA safetensors file: " + e.getMessage());
+        }
     }
 
     /** Every reason this file cannot be merged into a DiT with {@code targets}; empty when it fits. */
