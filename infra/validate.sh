@@ -86,10 +86,13 @@ if [ -z "$jar" ]; then
   done
 fi
 # The fat jar holds no command line: the engine is started by `step1x-edit info` from the engine-tools jar (its
-# classes only) on the extracted app's classpath.
+# classes plus picocli, the one library the app does not ship) on the extracted app's classpath.
 tools=""
 for f in worker/engine-tools/target/engine-tools-*.jar; do
   case "$f" in *-sources.jar | *-tests.jar) ;; *) [ -f "$f" ] && tools=$repo/$f ;; esac
+done
+for f in worker/engine-tools/target/lib/picocli-*.jar; do
+  [ -n "$tools" ] && [ -f "$f" ] && tools=$tools:$repo/$f
 done
 if [ -n "$jar" ] && [ -n "$tools" ] && unzip -l "$jar" 2>/dev/null | grep -q 'BOOT-INF/lib/pytorch-native-cpu-'; then
   step "image: unpack-app.sh on $jar, then the engine from the extracted libtorch with no network"
