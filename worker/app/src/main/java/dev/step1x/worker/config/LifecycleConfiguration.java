@@ -15,6 +15,7 @@ import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.ingest.IngestHandler;
 import dev.step1x.worker.ingest.OffsetTracker;
 import dev.step1x.worker.lifecycle.DrainLifecycle;
+import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.worker.lifecycle.InferenceLoop;
 import dev.step1x.worker.lifecycle.WorkerHealth;
 import dev.step1x.worker.metrics.WorkerMeters;
@@ -148,7 +149,7 @@ public class LifecycleConfiguration {
     @Bean(destroyMethod = "shutdownNow")
     ScheduledExecutorService workerScheduler(WorkerProperties props, MeterRegistry meters, Batcher<Prepared> batcher,
             OffsetTracker<Acknowledgment> tracker, ConsumptionGate gate, IngestHandler ingest, WorkerStats stats,
-            WorkerIdentity identity, ResultSink sink, Clock clock) {
+            WorkerIdentity identity, ResultSink sink, Clock clock, InferenceLoop loop) {
         double simulated = identity.simulated() ? 1 : 0;
         Gauge.builder(WorkerMeters.ENGINE_SIMULATED.meterName(), () -> simulated)
                 .description(WorkerMeters.ENGINE_SIMULATED.description()).register(meters);
@@ -158,6 +159,12 @@ public class LifecycleConfiguration {
                 .description(WorkerMeters.IN_FLIGHT.description()).register(meters);
         Gauge.builder(WorkerMeters.NATIVE_MEMORY.meterName(), ProcessMemory::residentBytes)
                 .description(WorkerMeters.NATIVE_MEMORY.description()).baseUnit("bytes").register(meters);
+        Gauge.builder(WorkerMeters.ENGINE_LIVE_TENSORS.meterName(), loop,
+                        l -> known(l.engine().map(EditEngine::liveTensors).orElse(-1L)))
+                .description(WorkerMeters.ENGINE_LIVE_TENSORS.description()).register(meters);
+        Gauge.builder(WorkerMeters.ENGINE_DEVICE_MEMORY.meterName(), loop,
+                        l -> known(l.engine().map(EditEngine::deviceMemoryInUse).orElse(-1L)))
+                .description(WorkerMeters.ENGINE_DEVICE_MEMORY.description()).baseUnit("bytes").register(meters);
         for (ConsumptionGate.Reason r : ConsumptionGate.Reason.values()) {
             Gauge.builder(WorkerMeters.CONSUMPTION_PAUSED.meterName(), gate, g -> g.isPaused(r) ? 1 : 0)
                     .description(WorkerMeters.CONSUMPTION_PAUSED.description())
@@ -171,6 +178,11 @@ public class LifecycleConfiguration {
             s.scheduleAtFixedRate(snap, every, every, TimeUnit.MILLISECONDS);
         }
         return s;
+    }
+
+    /** An engine figure for a gauge: NaN where the engine reports -1 (not tracked, or not on this device). */
+    private static double known(long figure) {
+        return figure < 0 ? Double.NaN : figure;
     }
 
     /** The model version a snapshot names: the last one configured, v1.1 when none is. */

@@ -218,4 +218,9 @@ public final class InferenceLoop implements SmartLifecycle {
             }
         }
     }
+
+    /** The engine, once it is open (metrics read its memory figures from other threads). */
+    public java.util.Optional<EditEngine> engine() {
+        return java.util.Optional.ofNullable(engine);
+    }
 }

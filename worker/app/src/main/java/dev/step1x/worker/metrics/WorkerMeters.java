@@ -49,6 +49,10 @@ public enum WorkerMeters {
     S3_ERRORS("step1x.s3.errors", "S3 call failures"),
     /** Gauge: resident set size of the process (heap + native, e.g. libtorch). */
     NATIVE_MEMORY("step1x.process.resident.memory", "Resident memory of the worker process in bytes"),
+    /** Gauge: tensors the engine holds (weights, adapters, a batch in flight); NaN when the engine does not count them. */
+    ENGINE_LIVE_TENSORS("step1x.engine.live.tensors", "Tensors the engine holds now (flat between batches, or a batch leaked)"),
+    /** Gauge: bytes in use on the engine's GPU as the driver reports them; NaN on the CPU. */
+    ENGINE_DEVICE_MEMORY("step1x.engine.device.memory.used", "GPU memory in use on the engine's device in bytes"),
     /** Gauge: the engine's peak resident memory seen during the last batch. */
     ENGINE_PEAK_MEMORY("step1x.engine.peak.memory", "Peak resident memory during the last engine batch in bytes"),
     /** Gauge: 1 when the simulated stand-in engine answers requests (worker.engine.mode=simulated), else 0. */

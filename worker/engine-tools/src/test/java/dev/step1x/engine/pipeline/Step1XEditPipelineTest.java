@@ -102,6 +102,26 @@ class Step1XEditPipelineTest {
         }
     }
 
+    /**
+     * A batch leaves no tensor behind: the engine's live-tensor count comes back to where it was, batch after batch
+     * (it once grew by two per batch: the conditioning stayed in the Qwen weights' manager, ~9 MB per request on the
+     * real model).
+     */
+    @Test
+    void batchesLeaveNoTensorBehind() {
+        List<EditInput> inputs = List.of(
+                input(picture(100, 150, 0), "Make the sky purple.", 6f, 1, ModelVersion.V1_1),
+                input(picture(102, 148, 40), "把背景换成海边日落", 2.5f, 7, ModelVersion.V1_1));
+        engine.edit(inputs);                       // first batch: loads the DiT, builds lazy caches
+        long settled = engine.liveTensors();
+        assertThat(settled).isPositive();
+        for (int i = 0; i < 3; i++) {
+            engine.edit(i % 2 == 0 ? inputs : inputs.subList(0, 1));
+            assertThat(engine.liveTensors()).as("after batch " + i).isEqualTo(settled);
+        }
+        assertThat(engine.deviceMemoryInUse()).as("on the CPU").isEqualTo(-1);
+    }
+
     /** Qwen offloaded to host memory encodes exactly as resident; float16 compute stays close to float32. */
     @Test
     void qwenOffloadIsExactAndFloat16IsCloseToFloat32() throws Exception {

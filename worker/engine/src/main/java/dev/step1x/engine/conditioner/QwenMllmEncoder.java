@@ -186,6 +186,10 @@ public final class QwenMllmEncoder implements MllmEncoder {
             masks.addAll(uncondMask);
             return new NDArray[] {NDArrays.concat(new NDList(rows), 0), NDArrays.concat(new NDList(masks), 0)};
         });
+        // An op's result lives in its first operand's manager: here the Qwen weights', which lives as long as the
+        // engine. Moved to the caller's (per-batch) manager, or every batch would leave its conditioning behind.
+        out[0].attach(manager);
+        out[1].attach(manager);
         return new Conditioning(out[0], out[1]);
     }
 

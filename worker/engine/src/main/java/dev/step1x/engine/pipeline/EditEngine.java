@@ -24,6 +24,19 @@ public interface EditEngine extends AutoCloseable {
     /** Short description: model directory, versions, device, dtype. */
     String describe();
 
+    /**
+     * Tensors the engine holds now: weights, adapters and whatever a batch in flight allocated; -1 when the engine
+     * does not track tensors. Between batches it must come back to the same figure, or a batch leaked. Any thread.
+     */
+    default long liveTensors() {
+        return -1;
+    }
+
+    /** Bytes in use on the engine's GPU as the driver reports them; -1 on the CPU or when unknown. Any thread. */
+    default long deviceMemoryInUse() {
+        return -1;
+    }
+
     @Override
     void close();
 }

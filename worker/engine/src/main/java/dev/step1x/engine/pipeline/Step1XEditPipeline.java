@@ -17,6 +17,7 @@ import dev.step1x.engine.lora.AdapterCache;
 import dev.step1x.engine.lora.RowAdapters;
 import dev.step1x.engine.nn.Scoped;
 import dev.step1x.engine.runtime.EngineRuntime;
+import dev.step1x.engine.runtime.LiveTensors;
 import dev.step1x.engine.runtime.ProcessMemory;
 import dev.step1x.engine.sampler.Denoiser;
 import dev.step1x.engine.sampler.Packing;
@@ -172,6 +173,21 @@ public final class Step1XEditPipeline implements EditEngine {
     @Override
     public List<EditOutput> edit(List<EditInput> inputs) {
         return edit(inputs, EditProgress.NONE);
+    }
+
+    /** Every array under this engine's root manager: weights, adapters, and the per-batch managers still open. */
+    @Override
+    public long liveTensors() {
+        return LiveTensors.count(models);
+    }
+
+    @Override
+    public long deviceMemoryInUse() {
+        if (!runtime.device().isGpu()) {
+            return -1;
+        }
+        // the driver's figure for the whole device (cudaMemGetInfo): what the fleet's memory limit is about
+        return ai.djl.util.cuda.CudaUtils.getGpuMemory(runtime.device()).getUsed();
     }
 
     public synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
