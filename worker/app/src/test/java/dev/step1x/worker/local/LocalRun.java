@@ -72,6 +72,11 @@ public final class LocalRun implements Callable<Integer> {
     /** Marks a folder this command made, so a later run may clear it. */
     static final String MARKER = ".step1x-local-run";
     static final int MAX_REQUESTS = 64;
+    /** The LoRA adapters the demo model carries (bin/step1x-edit demo-model writes them to its loras/ folder). */
+    static final List<String> DEMO_ADAPTERS = List.of("demo-style-a", "demo-style-b");
+    /** The scale requests use them at. */
+    static final String ADAPTER_SCALE = "0.8";
+
     /** The model version the sample requests ask for (the requests' default) and the worker serves. */
     static final String VERSION = "v1.1";
 
@@ -285,6 +290,15 @@ public final class LocalRun implements Callable<Integer> {
                     }
                     props.add("--worker.kafka.worst-batch-time=10m");
                 }
+                // the demo model's two LoRA adapters, when it has them: some requests name one (docs/lora-fp8.md)
+                List<String> adapters = new ArrayList<>();
+                for (String name : DEMO_ADAPTERS) {
+                    Path file = modelDir == null ? null : Path.of(modelDir, "loras", name + ".safetensors");
+                    if (file != null && Files.isRegularFile(file)) {
+                        props.add("--worker.lora.catalog." + name + "=" + file.toAbsolutePath());
+                        adapters.add(name);
+                    }
+                }
                 try {
                     worker = new SpringApplicationBuilder(WorkerApplication.class).main(WorkerApplication.class)
                             .run(props.toArray(String[]::new));
@@ -315,14 +329,20 @@ public final class LocalRun implements Callable<Integer> {
                         String[] e = edits[(n / 2) % edits.length];
                         String key = inputs.get(n % 2);
                         String id = "local-" + n + "-" + e[1];
+                        // pairs of requests (one per picture) without an adapter, with the first, with the second,
+                        // ...: each picture's bucket gets rows with different adapters and none in one batch
+                        int a = (n / 2) % (adapters.size() + 1);
+                        String adapter = a == 0 ? "" : """
+                                ,"adapter":{"name":"%s","scale":%s}""".formatted(adapters.get(a - 1), ADAPTER_SCALE);
                         String json = """
                                 {"schemaVersion":1,"requestId":"%s","input":{"bucket":"inputs","key":"%s"},
-                                 "instruction":"%s","params":{"sizeLevel":%d,"steps":%d},
+                                 "instruction":"%s","params":{"sizeLevel":%d,"steps":%d%s},
                                  "output":{"bucket":"outputs","keyPrefix":"local/"}}
-                                """.formatted(id, key, e[0], sizeLevel, steps);
+                                """.formatted(id, key, e[0], sizeLevel, steps, adapter);
                         producer.send(new ProducerRecord<>(Topics.REQUESTS, id.getBytes(StandardCharsets.UTF_8),
                                 json.getBytes(StandardCharsets.UTF_8))).get();
-                        sent.put(id, new Sent(id, e[0], key, sizeLevel, steps));
+                        String shown = a == 0 ? e[0] : e[0] + " [LoRA " + adapters.get(a - 1) + " × " + ADAPTER_SCALE + "]";
+                        sent.put(id, new Sent(id, shown, key, sizeLevel, steps));
                     }
                     long deadline = System.nanoTime() + Duration.ofMinutes(simulated() ? 2 : 30).toNanos();
                     while (got.size() < sent.size() && System.nanoTime() < deadline) {
