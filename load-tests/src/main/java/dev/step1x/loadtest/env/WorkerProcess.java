@@ -182,32 +182,6 @@ public final class WorkerProcess {
         return java.util.OptionalDouble.empty();
     }
 
-    /**
-     * The sum of a Prometheus metric's series whose labels contain {@code labelsContain} (empty: every series), e.g.
-     * {@code jvm_memory_committed_bytes} over all pools; empty if the worker does not answer or has no such series.
-     */
-    public java.util.OptionalDouble metricSum(String name, String labelsContain) {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/actuator/prometheus"))
-                .timeout(Duration.ofSeconds(2)).GET().build();
-        try {
-            HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
-            double sum = 0;
-            int series = 0;
-            for (String line : r.body().split("\n")) {
-                if ((line.startsWith(name + " ") || line.startsWith(name + "{")) && line.contains(labelsContain)) {
-                    sum += value(line);
-                    series++;
-                }
-            }
-            return series == 0 ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(sum);
-        } catch (IOException e) {
-            return java.util.OptionalDouble.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return java.util.OptionalDouble.empty();
-        }
-    }
-
     private static double value(String line) {
         String[] p = line.trim().split("\\s+");
         return Double.parseDouble(p[p.length - 1]);

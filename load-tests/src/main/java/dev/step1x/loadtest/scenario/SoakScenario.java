@@ -6,12 +6,12 @@ import dev.step1x.loadtest.gen.Profile;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.OptionalDouble;
 
 /**
  * {@code soak}: the real engine (demo model) under steady load for at least ten minutes, its memory sampled every
- * ten seconds. A leak shows as a slope: of the process's resident memory, of its native part (resident minus what
- * the JVM has committed: libtorch's allocations), or of the engine's live tensors. The tensor count is also read
+ * ten seconds. A leak shows as a slope: of the process's resident memory, of its native memory in use (malloc'd and
+ * not freed: libtorch's host tensors; the resident size alone is a high-water mark under the worker's malloc trim
+ * threshold), or of the engine's live tensors. The tensor count is also read
  * with the worker idle before and after the load: those two must be equal, since every batch closes its manager.
  */
 final class SoakScenario {
@@ -22,7 +22,7 @@ final class SoakScenario {
     static final double WARM_UP_SHARE = 0.25;
     /** The most growth of resident memory after warm-up that still counts as flat, MiB per minute. */
     static final double RSS_MIB_PER_MIN = 4;
-    /** The most growth of native memory (resident minus JVM committed) that still counts as flat, MiB per minute. */
+    /** The most growth of native memory in use (malloc'd, not freed) that still counts as flat, MiB per minute. */
     static final double NATIVE_MIB_PER_MIN = 2;
 
     private SoakScenario() {}
@@ -79,8 +79,7 @@ final class SoakScenario {
 
     private static Sample sample(LoadRun run, WorkerProcess w) {
         double rss = w.metric("step1x_process_resident_memory_bytes").orElse(Double.NaN);
-        OptionalDouble jvm = w.metricSum("jvm_memory_committed_bytes", "");
-        return new Sample(run.t(), rss, jvm.isPresent() ? rss - jvm.getAsDouble() : Double.NaN,
+        return new Sample(run.t(), rss, w.metric("step1x_process_native_heap_in_use_bytes").orElse(Double.NaN),
                 w.metric("step1x_engine_live_tensors").orElse(Double.NaN),
                 w.metric("step1x_engine_device_memory_used_bytes").orElse(Double.NaN));
     }

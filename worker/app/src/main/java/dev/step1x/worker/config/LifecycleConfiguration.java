@@ -1,6 +1,7 @@
 package dev.step1x.worker.config;
 
 import dev.step1x.contracts.ModelVersion;
+import dev.step1x.engine.runtime.NativeHeap;
 import dev.step1x.engine.runtime.ProcessMemory;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.engine.dit.Step1XEdit;
@@ -159,6 +160,8 @@ public class LifecycleConfiguration {
                 .description(WorkerMeters.IN_FLIGHT.description()).register(meters);
         Gauge.builder(WorkerMeters.NATIVE_MEMORY.meterName(), ProcessMemory::residentBytes)
                 .description(WorkerMeters.NATIVE_MEMORY.description()).baseUnit("bytes").register(meters);
+        Gauge.builder(WorkerMeters.NATIVE_HEAP.meterName(), () -> known(NativeHeap.inUseBytes()))
+                .description(WorkerMeters.NATIVE_HEAP.description()).baseUnit("bytes").register(meters);
         Gauge.builder(WorkerMeters.ENGINE_LIVE_TENSORS.meterName(), loop,
                         l -> known(l.engine().map(EditEngine::liveTensors).orElse(-1L)))
                 .description(WorkerMeters.ENGINE_LIVE_TENSORS.description()).register(meters);

@@ -53,6 +53,8 @@ public enum WorkerMeters {
     ENGINE_LIVE_TENSORS("step1x.engine.live.tensors", "Tensors the engine holds now (flat between batches, or a batch leaked)"),
     /** Gauge: bytes in use on the engine's GPU as the driver reports them; NaN on the CPU. */
     ENGINE_DEVICE_MEMORY("step1x.engine.device.memory.used", "GPU memory in use on the engine's device in bytes"),
+    /** Gauge: bytes malloc has handed out and not had back (glibc mallinfo2; libtorch's host tensors included); NaN elsewhere. */
+    NATIVE_HEAP("step1x.process.native.heap.in.use", "Bytes of native (malloc) memory in use by the worker process"),
     /** Gauge: the engine's peak resident memory seen during the last batch. */
     ENGINE_PEAK_MEMORY("step1x.engine.peak.memory", "Peak resident memory during the last engine batch in bytes"),
     /** Gauge: 1 when the simulated stand-in engine answers requests (worker.engine.mode=simulated), else 0. */
