@@ -1,21 +1,13 @@
 package dev.step1x.worker.publish;
 
 import dev.step1x.contracts.ContractJson;
-import dev.step1x.contracts.EditResult;
-import dev.step1x.contracts.ErrorCode;
 import dev.step1x.contracts.Headers;
-import dev.step1x.contracts.ResultStatus;
 import dev.step1x.contracts.WorkerMetrics;
 import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.metrics.WorkerMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,9 +51,6 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
     /** The producer's default max.request.size. */
     public static final int DEFAULT_MAX_RECORD_BYTES = 1_048_576;
 
-    /** Room left for the record and batch framing when a dead letter's value is cut to fit. */
-    static final int RECORD_OVERHEAD_BYTES = 4096;
-
     private static final Logger log = LoggerFactory.getLogger(StreamBridgeResultSink.class);
 
     /** The metric tag of what was being published. */
@@ -86,7 +75,7 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
     private final CpuMeter cpu;
     private final MeterRegistry meters;
     private final PublishBackoff backoff;
-    private final int maxRecordBytes;
+    private final DeadLetterMessages deadLetters;
     private final ExecutorService pool;
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
@@ -96,16 +85,12 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
      */
     public StreamBridgeResultSink(StreamBridge bridge, String workerId, int threads, CpuMeter cpu, MeterRegistry meters,
             PublishBackoff backoff, int maxRecordBytes) {
-        if (maxRecordBytes <= RECORD_OVERHEAD_BYTES) {
-            throw new IllegalArgumentException("max record size " + maxRecordBytes + " bytes leaves no room for a "
-                    + "dead letter (more than " + RECORD_OVERHEAD_BYTES + " needed)");
-        }
         this.bridge = bridge;
         this.workerId = workerId;
         this.cpu = cpu;
         this.meters = meters;
         this.backoff = backoff;
-        this.maxRecordBytes = maxRecordBytes;
+        this.deadLetters = new DeadLetterMessages(workerId, maxRecordBytes);
         this.pool = Executors.newFixedThreadPool(threads, Threads.named("publish"));
     }
 
@@ -130,66 +115,19 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
         return m.build();
     }
 
-    /** The FAILED result sent instead of one that cannot be published, or null when the original does not parse. */
+    /** The FAILED result sent instead of one that cannot be published, or null when none can be made. */
     private Message<byte[]> unpublishableResult(String requestId, byte[] resultJson, int attempt, String traceparent,
             PublishFailure failure) {
-        EditResult original;
-        try {
-            original = ContractJson.mapper().readValue(resultJson, EditResult.class);
-        } catch (RuntimeException e) {
-            log.error("the unpublishable result of {} does not parse, no FAILED result can replace it: {}", requestId,
-                    e.toString());
-            return null;
-        }
-        EditResult failed = new EditResult(EditResult.SCHEMA_VERSION, original.requestId(), ResultStatus.FAILED, null,
-                new EditResult.ErrorDetail(ErrorCode.INTERNAL_ERROR, cut("the worker could not publish this request's "
-                        + "result (" + original.status() + ", " + resultJson.length + " bytes): " + failure.reason()
-                        + ": " + failure.cause().getMessage() + "; request metadata dropped from this result", 2000),
-                        false),
-                original.timings(), original.batch(), original.worker(), original.attempt(), original.completedAt(),
-                null);
-        return resultMessage(requestId, ContractJson.toBytes(failed), attempt, traceparent);
+        byte[] failed = UnpublishableResult.replacement(requestId, resultJson, failure);
+        return failed == null ? null : resultMessage(requestId, failed, attempt, traceparent);
     }
 
     @Override
     public CompletableFuture<Void> deadLetter(DeadLetter d) {
         byte[] value = d.value() == null ? new byte[0] : d.value();
-        return send(DLQ_BINDING, Kind.DEAD_LETTER, deadLetterMessage(d, value, false),
+        return send(DLQ_BINDING, Kind.DEAD_LETTER, deadLetters.message(d, value, false),
                 "dead letter " + d.topic() + "-" + d.partition() + "@" + d.offset(),
-                failure -> failure.tooLarge() ? truncated(d, value) : null);
-    }
-
-    private Message<byte[]> deadLetterMessage(DeadLetter d, byte[] value, boolean truncated) {
-        MessageBuilder<byte[]> m = MessageBuilder.withPayload(value);
-        d.originalHeaders().forEach(m::setHeader);
-        if (d.key() != null) {
-            m.setHeader(KafkaHeaders.KEY, d.key());
-        }
-        m.setHeader(Headers.DLQ_REASON, utf8(cut(d.reason(), 4000)))
-                .setHeader(Headers.DLQ_ERROR_CODE, utf8(d.code().name()))
-                .setHeader(Headers.ORIGINAL_TOPIC, utf8(d.topic()))
-                .setHeader(Headers.ORIGINAL_PARTITION, utf8(Integer.toString(d.partition())))
-                .setHeader(Headers.ORIGINAL_OFFSET, utf8(Long.toString(d.offset())))
-                .setHeader(Headers.ORIGINAL_TIMESTAMP, utf8(Long.toString(d.timestamp())))
-                .setHeader(Headers.WORKER_ID, utf8(workerId));
-        if (truncated) {
-            byte[] original = d.value() == null ? new byte[0] : d.value();
-            m.setHeader(Headers.DLQ_TRUNCATED, utf8("true"))
-                    .setHeader(Headers.DLQ_ORIGINAL_SIZE, utf8(Integer.toString(original.length)))
-                    .setHeader(Headers.DLQ_ORIGINAL_SHA256, utf8(sha256(original)));
-        }
-        return m.build();
-    }
-
-    /** The dead letter with its value cut so that value, key and headers fit under the producer's limit. */
-    private Message<byte[]> truncated(DeadLetter d, byte[] value) {
-        Message<byte[]> empty = deadLetterMessage(d, new byte[0], true);
-        int room = maxRecordBytes - RECORD_OVERHEAD_BYTES - (d.key() == null ? 0 : d.key().length)
-                - headerBytes(empty);
-        byte[] cut = Arrays.copyOf(value, Math.max(0, Math.min(value.length, room)));
-        log.warn("dead letter {}-{}@{} is too large for the producer ({} bytes, limit {}): sending its first {} bytes",
-                d.topic(), d.partition(), d.offset(), value.length, maxRecordBytes, cut.length);
-        return deadLetterMessage(d, cut, true);
+                failure -> failure.tooLarge() ? deadLetters.truncated(d, value) : null);
     }
 
     @Override
@@ -307,27 +245,7 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Bytes the message's headers take on the wire (names and values; the key header excluded). */
-    private static int headerBytes(Message<byte[]> m) {
-        int n = 0;
-        for (Map.Entry<String, Object> h : m.getHeaders().entrySet()) {
-            if (h.getKey().equals(KafkaHeaders.KEY)) {
-                continue;
-            }
-            n += h.getKey().length() + (h.getValue() instanceof byte[] b ? b.length : String.valueOf(h.getValue()).length());
-        }
-        return n;
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM lacks SHA-256", e);
-        }
-    }
-
-    private static String cut(String s, int max) {
+    static String cut(String s, int max) {
         if (s == null) {
             return "";
         }
