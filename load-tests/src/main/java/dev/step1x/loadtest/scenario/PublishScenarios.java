@@ -87,15 +87,23 @@ final class PublishScenarios {
     }
 
     /**
-     * The results topic refuses every write for 20 s under load: its min.insync.replicas is raised above its
-     * replication factor through the Admin API (acks=all sends then fail with NotEnoughReplicas, a retriable error),
-     * then removed. Passes when nothing is lost, duplicated or unanswered, retries were seen, and throughput comes
-     * back; reports the retries by reason and how long after the fault the backlog was answered.
+     * The results topic unwritable for 20 s under load. The worker's results producer alone is bootstrapped through a
+     * TCP relay in front of a second broker listener (advertised at the relay), and the relay cuts its connections
+     * and refuses new ones for 20 s: results cannot be written while requests, dead letters and commits flow. (Raising
+     * the topic's min.insync.replicas above its replication factor does nothing on this one-broker cluster: the broker
+     * caps the effective minimum at the number of replicas.) The producer's delivery.timeout.ms is lowered to 5 s so
+     * that failed sends reach the worker's own retry (with the default 120 s the client would retry inside one send).
+     * Passes when nothing is lost, duplicated or unanswered, publish retries were seen and throughput comes back;
+     * reports the retries by reason and how long after the fault the backlog was answered.
      */
     static void resultsUnavailable(ScenarioContext ctx, ScenarioResult r) throws Exception {
         Profile p = Scenarios.profile(ctx).withBadShare(0);
         try (LoadRun run = Scenarios.open(ctx, r, "resultsdown", p, 4)) {
-            WorkerProcess w = run.startWorker("w1", false, "worker.publish.retry-backoff-max=2s");
+            String results = "spring.cloud.stream.kafka.bindings.results-out-0.producer.configuration.";
+            WorkerProcess w = run.startWorker("w1", false, "worker.publish.retry-backoff-max=2s",
+                    results + "bootstrap.servers=" + run.cluster().broker().relayedBootstrap(),
+                    results + "request.timeout.ms=2000", results + "delivery.timeout.ms=5000",
+                    results + "linger.ms=5");
             double rate = Scenarios.rate(run, ctx, 0.5);
             double faultAt = ctx.settings().seconds(8, 5);
             double outage = 20;
@@ -104,12 +112,12 @@ final class PublishScenarios {
             run.markLoadStart();
             run.generator().startOpenLoop(List.of(new Generator.Phase(rate, Scenarios.count(rate, secs))));
             run.sleepUntil(faultAt);
-            setTopicConfig(run, run.topics().results(), "min.insync.replicas", "2");
-            run.event("results topic min.insync.replicas=2 (replication factor 1): unwritable");
+            run.cluster().broker().relay().block();
+            run.event("results producer cut off from the broker: results topic unwritable");
             run.sleepUntil(faultEnd);
             Map<String, Double> retriesDuring = w.series("step1x_publish_retries_total");
-            deleteTopicConfig(run, run.topics().results(), "min.insync.replicas");
-            run.event("results topic min.insync.replicas back to the default: writable");
+            run.cluster().broker().relay().pass();
+            run.event("results producer reconnects: results topic writable");
             CheckResult c = run.finish(r, Scenarios.settle(ctx));
             RunStats s = r.stats();
             Scenarios.common(r, s, rate);
@@ -119,6 +127,7 @@ final class PublishScenarios {
             r.benchmark("publishRetries", retries);
             r.benchmark("publishRetriesDuringFault", retriesDuring);
             r.benchmark("publishFailures", failures);
+            r.benchmark("relayConnectionsRefused", run.cluster().broker().relay().refused());
             r.criterion("nothing lost, duplicated or unanswered", c.lost() == 0 && c.duplicated() == 0
                     && c.unanswered() == 0, "lost=" + c.lost() + " duplicated=" + c.duplicated() + " unanswered="
                             + c.unanswered());
@@ -206,10 +215,6 @@ final class PublishScenarios {
 
     private static void setTopicConfig(LoadRun run, String topic, String name, String value) throws Exception {
         alterTopicConfig(run, topic, new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET));
-    }
-
-    private static void deleteTopicConfig(LoadRun run, String topic, String name) throws Exception {
-        alterTopicConfig(run, topic, new AlterConfigOp(new ConfigEntry(name, null), AlterConfigOp.OpType.DELETE));
     }
 
     private static void alterTopicConfig(LoadRun run, String topic, AlterConfigOp op) throws Exception {

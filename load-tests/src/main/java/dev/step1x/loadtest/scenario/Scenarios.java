@@ -100,8 +100,8 @@ public final class Scenarios {
             new Simple("oversized-record", "a ~1.5 MB invalid request among steady load: its dead letter is too large for "
                     + "the producer and goes out truncated; everything answered, the partition keeps committing", false,
                     SIMULATED, PublishScenarios::oversizedRecord),
-            new Simple("results-unavailable", "the results topic unwritable for 20 s under load (min.insync.replicas "
-                    + "above its replication factor: NotEnoughReplicas), then writable again", false, SIMULATED,
+            new Simple("results-unavailable", "the results topic unwritable for 20 s under load (the worker's results "
+                    + "producer cut off from the broker by a relay), then writable again", false, SIMULATED,
                     PublishScenarios::resultsUnavailable));
 
     /** The short set the CI test runs. */
