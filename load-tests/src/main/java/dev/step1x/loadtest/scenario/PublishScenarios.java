@@ -91,19 +91,27 @@ final class PublishScenarios {
      * TCP relay in front of a second broker listener (advertised at the relay), and the relay cuts its connections
      * and refuses new ones for 20 s: results cannot be written while requests, dead letters and commits flow. (Raising
      * the topic's min.insync.replicas above its replication factor does nothing on this one-broker cluster: the broker
-     * caps the effective minimum at the number of replicas.) The producer's delivery.timeout.ms is lowered to 5 s so
-     * that failed sends reach the worker's own retry (with the default 120 s the client would retry inside one send).
+     * caps the effective minimum at the number of replicas.) The results producer's delivery.timeout.ms (5 s) and
+     * max.block.ms (3 s) are lowered so that failed sends reach the worker's own retry: with the defaults (120 s,
+     * 60 s) the Kafka client would ride out a 20 s outage inside one send, and the worker would see no failure.
      * Passes when nothing is lost, duplicated or unanswered, publish retries were seen and throughput comes back;
      * reports the retries by reason and how long after the fault the backlog was answered.
      */
     static void resultsUnavailable(ScenarioContext ctx, ScenarioResult r) throws Exception {
         Profile p = Scenarios.profile(ctx).withBadShare(0);
         try (LoadRun run = Scenarios.open(ctx, r, "resultsdown", p, 4)) {
+            // bootstrap.servers cannot be set per binding: the results binding gets a binder of its own
             String results = "spring.cloud.stream.kafka.bindings.results-out-0.producer.configuration.";
+            String binders = "spring.cloud.stream.binders.";
+            String brokers = ".environment.spring.cloud.stream.kafka.binder.brokers=";
             WorkerProcess w = run.startWorker("w1", false, "worker.publish.retry-backoff-max=2s",
-                    results + "bootstrap.servers=" + run.cluster().broker().relayedBootstrap(),
+                    binders + "direct.type=kafka", binders + "direct" + brokers + run.cluster().broker().bootstrap(),
+                    binders + "relayed.type=kafka",
+                    binders + "relayed" + brokers + run.cluster().broker().relayedBootstrap(),
+                    "spring.cloud.stream.default-binder=direct",
+                    "spring.cloud.stream.bindings.results-out-0.binder=relayed",
                     results + "request.timeout.ms=2000", results + "delivery.timeout.ms=5000",
-                    results + "linger.ms=5");
+                    results + "max.block.ms=3000", results + "linger.ms=5");
             double rate = Scenarios.rate(run, ctx, 0.5);
             double faultAt = ctx.settings().seconds(8, 5);
             double outage = 20;
