@@ -172,7 +172,7 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
                     cpu.stop(CpuMeter.Part.KAFKA, c0);
                     PublishFailure failure = PublishFailure.classify(e);
                     if (failure.terminal()) {
-                        Message<byte[]> instead = replaced ? null : replacement.after(failure);
+                        Message<byte[]> instead = replaced ? null : replacementOrNull(replacement, failure, what);
                         countTerminal(kind, failure, instead == null ? "dropped" : "replaced");
                         if (instead != null) {
                             log.error("publishing {} failed terminally ({}: {}); sending a replacement", what,
@@ -211,6 +211,16 @@ public final class StreamBridgeResultSink implements ResultSink, AutoCloseable {
             }
         });
         return done;
+    }
+
+    /** The replacement, or null when making it failed (the send must still end, or its ticket never completes). */
+    private static Message<byte[]> replacementOrNull(Replacement replacement, PublishFailure failure, String what) {
+        try {
+            return replacement.after(failure);
+        } catch (RuntimeException e) {
+            log.error("no replacement for {} could be made: {}", what, e.toString());
+            return null;
+        }
     }
 
     private void countTerminal(Kind kind, PublishFailure failure, String outcome) {
