@@ -45,6 +45,18 @@ public final class Headers {
     /** On dead letters: the original record timestamp, epoch milliseconds in decimal. */
     public static final String ORIGINAL_TIMESTAMP = "x-original-timestamp";
 
+    /**
+     * On dead letters whose value was cut to fit the producer's record size limit: {@code "true"}. The value is
+     * then a prefix of the original record value; the reason and the other headers are kept.
+     */
+    public static final String DLQ_TRUNCATED = "x-dlq-truncated";
+
+    /** On truncated dead letters: the original value's size in bytes, decimal. */
+    public static final String DLQ_ORIGINAL_SIZE = "x-dlq-original-size";
+
+    /** On truncated dead letters: the SHA-256 of the original value, lowercase hex. */
+    public static final String DLQ_ORIGINAL_SHA256 = "x-dlq-original-sha256";
+
     private Headers() {
     }
 }

@@ -25,20 +25,27 @@ public final class KafkaBroker implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    /** A second client listener, advertised at the relay's port: clients bootstrapped there go through the relay. */
+    private final int relayedPort;
+    private final TcpRelay relay;
     private final String classpath;
     private ChildJvm process;
     private int starts;
 
-    private KafkaBroker(Path dir, int port, int controllerPort, String classpath) {
+    private KafkaBroker(Path dir, int port, int controllerPort, int relayedPort, TcpRelay relay, String classpath) {
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.relayedPort = relayedPort;
+        this.relay = relay;
         this.classpath = classpath;
     }
 
     /** Formats a fresh log directory under {@code dir} and starts the node. */
     public static KafkaBroker start(Path dir) {
-        KafkaBroker b = new KafkaBroker(dir, ChildJvm.freePort(), ChildJvm.freePort(), Classpaths.runtime());
+        int relayedPort = ChildJvm.freePort();
+        KafkaBroker b = new KafkaBroker(dir, ChildJvm.freePort(), ChildJvm.freePort(), relayedPort,
+                TcpRelay.start(ChildJvm.freePort(), relayedPort), Classpaths.runtime());
         b.format();
         b.startProcess();
         return b;
@@ -66,10 +73,11 @@ public final class KafkaBroker implements AutoCloseable {
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                        + ",RELAYED://127.0.0.1:" + relayedPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ",RELAYED://127.0.0.1:" + relay.port(),
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,RELAYED:PLAINTEXT",
                 "inter.broker.listener.name=PLAINTEXT",
                 "log.dirs=" + dir.resolve("data"),
                 "offsets.topic.replication.factor=1",
@@ -133,6 +141,16 @@ public final class KafkaBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** Bootstrap of the relayed listener: a client bootstrapped here reaches the broker only through {@link #relay()}. */
+    public String relayedBootstrap() {
+        return "127.0.0.1:" + relay.port();
+    }
+
+    /** The relay in front of the relayed listener (cut it to take the broker away from those clients only). */
+    public TcpRelay relay() {
+        return relay;
+    }
+
     public int starts() {
         return starts;
     }
@@ -158,5 +176,6 @@ public final class KafkaBroker implements AutoCloseable {
     @Override
     public void close() {
         stopProcess(true);
+        relay.close();
     }
 }

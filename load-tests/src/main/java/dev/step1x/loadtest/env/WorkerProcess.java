@@ -182,6 +182,30 @@ public final class WorkerProcess {
         return java.util.OptionalDouble.empty();
     }
 
+    /**
+     * Every series of a Prometheus metric (e.g. {@code step1x_publish_retries_total}): its label set as written
+     * ({@code {kind="result",...}}, empty without labels) to its value; empty if the worker does not answer.
+     */
+    public java.util.Map<String, Double> series(String name) {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/actuator/prometheus"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        java.util.Map<String, Double> out = new java.util.TreeMap<>();
+        try {
+            HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    int end = line.lastIndexOf(' ');
+                    out.put(line.substring(name.length(), end).trim(), value(line));
+                }
+            }
+        } catch (IOException e) {
+            // not answering: empty
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return out;
+    }
+
     private static double value(String line) {
         String[] p = line.trim().split("\\s+");
         return Double.parseDouble(p[p.length - 1]);

@@ -44,6 +44,8 @@ public final class Generator implements AutoCloseable {
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 180_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 120_000);
+        // a request topic may accept records above the 1 MiB default (the oversized-record scenario raises its limit)
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 << 20);
         this.producer = new KafkaProducer<>(p);
         this.topic = topic;
         this.factory = factory;

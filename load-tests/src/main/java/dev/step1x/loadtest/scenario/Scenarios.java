@@ -99,7 +99,13 @@ public final class Scenarios {
                     true, DEMO, Scenarios::demoBatching),
             new Simple("soak", "at least 10 minutes of edits on the real engine (demo model, a few steps): process RSS, "
                     + "native memory and the engine's live tensors stay flat after warm-up", false, DEMO,
-                    SoakScenario::soak));
+                    SoakScenario::soak),
+            new Simple("oversized-record", "a ~1.5 MB invalid request among steady load: its dead letter is too large for "
+                    + "the producer and goes out truncated; everything answered, the partition keeps committing", false,
+                    SIMULATED, PublishScenarios::oversizedRecord),
+            new Simple("results-unavailable", "the results topic unwritable for 20 s under load (the worker's results "
+                    + "producer cut off from the broker by a relay), then writable again", false, SIMULATED,
+                    PublishScenarios::resultsUnavailable));
 
     /** The short set the CI test runs. */
     public static final List<String> CI = List.of("steady", "poison", "sigkill-restart");
@@ -184,7 +190,7 @@ public final class Scenarios {
     }
 
     /** Length of the "after the fault" throughput window at the end of the load, seconds. */
-    private static double post(ScenarioContext ctx) {
+    static double post(ScenarioContext ctx) {
         return 6 * (ctx.settings().demo() ? Settings.DEMO_TIME_FACTOR : 1);
     }
 
@@ -202,7 +208,7 @@ public final class Scenarios {
         sleep(Math.max(150, batchMs * 3 / 4));
     }
 
-    private static void sleep(long ms) {
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {

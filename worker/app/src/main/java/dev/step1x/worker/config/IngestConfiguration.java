@@ -3,12 +3,14 @@ package dev.step1x.worker.config;
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.ingest.IngestHandler;
 import dev.step1x.worker.ingest.OffsetTracker;
+import dev.step1x.worker.lifecycle.GroupLeave;
 import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.metrics.WorkerStats;
 import dev.step1x.worker.pipeline.Answerer;
 import dev.step1x.worker.pipeline.Intake;
 import dev.step1x.worker.publish.ResultSink;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.cloud.stream.binder.kafka.KafkaBindingRebalanceListener;
@@ -48,8 +50,14 @@ public class IngestConfiguration {
     }
 
     @Bean
-    ConsumerConfigCustomizer workerConsumerConfig(WorkerProperties props) {
-        return KafkaCustomizations.consumerConfig(props);
+    ConsumerConfigCustomizer workerConsumerConfig(WorkerProperties props, GroupLeave groupLeave) {
+        return KafkaCustomizations.consumerConfig(props, groupLeave);
+    }
+
+    /** Leaves the group after the request binding stopped, under static membership (see GroupLeave). */
+    @Bean
+    GroupLeave groupLeave(WorkerProperties props) {
+        return new GroupLeave(props.getKafka().isLeaveGroupOnShutdown(), Duration.ofSeconds(10));
     }
 
     @Bean

@@ -2,6 +2,7 @@ package dev.step1x.worker.config;
 
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.ingest.OffsetTracker;
+import dev.step1x.worker.lifecycle.GroupLeave;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -32,9 +33,10 @@ public final class KafkaCustomizations {
      * max.poll.interval.ms from the worst expected batch time (the consumer thread never runs a batch, but
      * a drain or a revocation may wait for one), cooperative assignment, and the static membership id when
      * enabled. Plain client settings such as max.poll.records come from the binding's consumer configuration
-     * ({@code spring.cloud.stream.kafka.bindings.ingest-in-0.consumer.configuration.*}).
+     * ({@code spring.cloud.stream.kafka.bindings.ingest-in-0.consumer.configuration.*}). The final configuration is
+     * handed to {@code groupLeave}, which leaves the group with it at shutdown under static membership.
      */
-    public static ConsumerConfigCustomizer consumerConfig(WorkerProperties props) {
+    public static ConsumerConfigCustomizer consumerConfig(WorkerProperties props, GroupLeave groupLeave) {
         return (config, bindingName, destination) -> {
             if (!INGEST_BINDING.equals(bindingName)) {
                 return;
@@ -45,6 +47,7 @@ public final class KafkaCustomizations {
                 String id = props.getKafka().getGroupInstanceId();
                 config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id == null || id.isBlank() ? props.resolvedId() : id);
             }
+            groupLeave.consumerConfigured(config);
             log.info("request consumer: max.poll.interval.ms={}, max.poll.records={}, group.instance.id={}",
                     config.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG), config.get(ConsumerConfig.MAX_POLL_RECORDS_CONFIG),
                     config.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG));

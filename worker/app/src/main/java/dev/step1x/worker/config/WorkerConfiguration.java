@@ -121,9 +121,27 @@ public class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    StreamBridgeResultSink resultSink(StreamBridge bridge, WorkerProperties props, CpuMeter cpu) {
+    StreamBridgeResultSink resultSink(StreamBridge bridge, WorkerProperties props, CpuMeter cpu, MeterRegistry meters,
+            Environment env) {
         return new StreamBridgeResultSink(bridge, props.resolvedId(), Math.max(2, props.getBatching().getUploadThreads()),
-                cpu);
+                cpu, meters, props.getPublish().toBackoff(), deadLetterMaxRecordBytes(env));
+    }
+
+    /** The dead-letter producer's max.request.size: its binding's own setting, else the binder's, else Kafka's default. */
+    static int deadLetterMaxRecordBytes(Environment env) {
+        String binding = env.getProperty("spring.cloud.stream.kafka.bindings." + StreamBridgeResultSink.DLQ_BINDING
+                + ".producer.configuration.max.request.size");
+        String binder = env.getProperty("spring.cloud.stream.kafka.binder.producer-properties.max.request.size");
+        String value = binding != null ? binding : binder;
+        if (value == null) {
+            return StreamBridgeResultSink.DEFAULT_MAX_RECORD_BYTES;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("max.request.size of the dead-letter producer is not a whole number of "
+                    + "bytes: '" + value + "'", e);
+        }
     }
 
     @Bean

@@ -13,6 +13,12 @@ public class WorkerKafkaProperties {
     /** Static membership: group.instance.id = group-instance-id, else the worker id (pod name). */
     private boolean staticMembership = false;
     private String groupInstanceId;
+    /**
+     * Under static membership, leave the group at shutdown (SIGTERM, spot notice) once the consumer closed, so its
+     * partitions move at once instead of after session.timeout.ms. Off: a worker restarted with the same instance id
+     * within the session timeout gets its partitions back without a rebalance.
+     */
+    private boolean leaveGroupOnShutdown = true;
     private Duration pollTimeout = Duration.ofSeconds(1);
 
     public Duration getWorstBatchTime() { return worstBatchTime; }
@@ -21,6 +27,8 @@ public class WorkerKafkaProperties {
     public void setStaticMembership(boolean staticMembership) { this.staticMembership = staticMembership; }
     public String getGroupInstanceId() { return groupInstanceId; }
     public void setGroupInstanceId(String groupInstanceId) { this.groupInstanceId = groupInstanceId; }
+    public boolean isLeaveGroupOnShutdown() { return leaveGroupOnShutdown; }
+    public void setLeaveGroupOnShutdown(boolean leaveGroupOnShutdown) { this.leaveGroupOnShutdown = leaveGroupOnShutdown; }
     public Duration getPollTimeout() { return pollTimeout; }
     public void setPollTimeout(Duration pollTimeout) { this.pollTimeout = pollTimeout; }
 }

@@ -39,6 +39,17 @@ public enum WorkerMeters {
     EXISTING_OUTPUTS("step1x.outputs.existing", "Requests whose output object already existed, by outcome"),
     /** Counter, tag code: records written to the dead-letter topic. */
     DEAD_LETTERS("step1x.inference.dead.letters", "Records dead-lettered, by error code"),
+    /**
+     * Counter, tags kind (result, dead-letter) and reason (the Kafka exception's simple class name, e.g.
+     * NotEnoughReplicasException, TimeoutException): sends that failed with a retriable error and are retried.
+     */
+    PUBLISH_RETRIES("step1x.publish.retries", "Publish attempts that failed with a retriable error and were retried"),
+    /**
+     * Counter, tags kind, reason (e.g. RecordTooLargeException) and outcome: {@code replaced} (a truncated dead letter
+     * or a FAILED result was sent instead) or {@code dropped} (answered nowhere; the record is committed so that its
+     * partition moves on).
+     */
+    PUBLISH_FAILURES("step1x.publish.failures", "Sends that failed terminally, by what was sent instead"),
     /** Gauge: requests accepted and waiting for a batch. Triton: nv_inference_pending_request_count. */
     PENDING_REQUESTS("step1x.inference.pending.request.count", "Requests queued for a batch"),
     /** Gauge: Kafka records taken and not yet committed. */
