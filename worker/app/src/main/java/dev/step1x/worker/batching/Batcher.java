@@ -16,6 +16,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * Dynamic batching by bucket. Each {@link BucketKey} has its own queue (higher priority first, then
@@ -141,6 +142,33 @@ public final class Batcher<T extends Batcher.Item> {
         try {
             this.flushing = flushing;
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes and returns the queued requests that {@code drop} accepts (in arrival order). */
+    public List<T> removeIf(Predicate<? super T> drop) {
+        lock.lock();
+        try {
+            List<Entry<T>> removed = new ArrayList<>();
+            Iterator<Map.Entry<BucketKey, BucketQueue>> it = ring.entrySet().iterator();
+            while (it.hasNext()) {
+                BucketQueue q = it.next().getValue();
+                q.items.removeIf(e -> {
+                    if (drop.test(e.item())) {
+                        removed.add(e);
+                        return true;
+                    }
+                    return false;
+                });
+                if (q.items.isEmpty()) {
+                    it.remove();
+                }
+            }
+            depth -= removed.size();
+            removed.sort(Comparator.comparingLong(Entry::seq));
+            return removed.stream().map(Entry::item).toList();
         } finally {
             lock.unlock();
         }

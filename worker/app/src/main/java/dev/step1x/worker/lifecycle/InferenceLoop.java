@@ -7,6 +7,7 @@ import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
+import dev.step1x.engine.pipeline.EditProgress;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.engine.EngineFactory;
 import dev.step1x.worker.engine.EngineSettings;
@@ -23,8 +24,9 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The one thread that owns the engine: it opens the engine, runs one warm-up batch, opens the consumption
- * gate, then loops taking batches from the batcher and running them ({@link BatchRunner}). Its heartbeat drives
- * liveness; the warm-up drives readiness.
+ * gate, then loops taking batches from the batcher and running them ({@link BatchRunner}). Liveness follows its
+ * progress: each poll for work while idle, and each denoising step (and stage) the engine reports while a batch
+ * runs, so a long batch that advances stays live and one stuck in a step does not; the warm-up drives readiness.
  */
 public final class InferenceLoop implements SmartLifecycle {
 
@@ -45,8 +47,22 @@ public final class InferenceLoop implements SmartLifecycle {
     private volatile boolean ready;
     private volatile Throwable failure;
     private volatile boolean stopRequested;
-    private volatile long heartbeatNanos = System.nanoTime();
+    /** The last sign of progress: a poll for work, a batch starting, a denoising step or stage finishing. */
+    private volatile long progressNanos = System.nanoTime();
     private volatile long batchStartNanos;
+    private volatile long stepsDone;
+    private final EditProgress stepWatch = new EditProgress() {
+        @Override
+        public void stage(String name) {
+            progressNanos = System.nanoTime();
+        }
+
+        @Override
+        public void step(int done, int total) {
+            progressNanos = System.nanoTime();
+            stepsDone++; // only the inference thread writes it
+        }
+    };
     private volatile String engineDescription = "not loaded";
 
     /**
@@ -98,14 +114,15 @@ public final class InferenceLoop implements SmartLifecycle {
             return;
         }
         while (!stopRequested) {
-            heartbeatNanos = System.nanoTime();
+            progressNanos = System.nanoTime();
             try {
                 Batcher.Batch<Prepared> b = batcher.poll(Duration.ofMillis(250));
                 if (b == null) {
                     continue;
                 }
                 batchStartNanos = System.nanoTime();
-                runner.run(b);
+                progressNanos = batchStartNanos;
+                runner.run(b, stepWatch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -197,14 +214,23 @@ public final class InferenceLoop implements SmartLifecycle {
         return engineDescription;
     }
 
-    /** Nanoseconds since the loop last made progress (0 while healthy and idle-polling). */
+    /**
+     * Nanoseconds since the loop last made progress: a poll for work, or a denoising step or stage of the running
+     * batch (0 before the engine is ready: loading and the warm-up have their own start-up probe).
+     */
     public long stalledNanos() {
-        long now = System.nanoTime();
+        return ready ? System.nanoTime() - progressNanos : 0;
+    }
+
+    /** Nanoseconds the running batch has been on the engine (0: none running). */
+    public long batchNanos() {
         long b = batchStartNanos;
-        if (b != 0) {
-            return now - b;
-        }
-        return ready ? now - heartbeatNanos : 0;
+        return b == 0 ? 0 : System.nanoTime() - b;
+    }
+
+    /** Denoising steps the engine reported since the start (all batches). */
+    public long stepsDone() {
+        return stepsDone;
     }
 
     /** Closes the engine (context shutdown). */

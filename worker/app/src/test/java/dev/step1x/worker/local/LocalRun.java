@@ -283,7 +283,7 @@ public final class LocalRun implements Callable<Integer> {
                     if (qwenDir != null) {
                         props.add("--worker.engine.qwen-dir=" + qwenDir.toAbsolutePath());
                     }
-                    props.add("--worker.kafka.worst-batch-time=10m");
+                    props.add("--worker.batching.batch-time-budget=10m");
                 }
                 try {
                     worker = new SpringApplicationBuilder(WorkerApplication.class).main(WorkerApplication.class)

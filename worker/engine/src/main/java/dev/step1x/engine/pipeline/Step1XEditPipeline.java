@@ -174,6 +174,7 @@ public final class Step1XEditPipeline implements EditEngine {
         return edit(inputs, EditProgress.NONE);
     }
 
+    @Override
     public synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
         return edit(inputs, progress, NoiseSource.SEEDED, Tap.NONE);
     }
