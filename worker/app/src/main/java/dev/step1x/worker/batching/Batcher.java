@@ -155,13 +155,7 @@ public final class Batcher<T extends Batcher.Item> {
             Iterator<Map.Entry<BucketKey, BucketQueue>> it = ring.entrySet().iterator();
             while (it.hasNext()) {
                 BucketQueue q = it.next().getValue();
-                q.items.removeIf(e -> {
-                    if (drop.test(e.item())) {
-                        removed.add(e);
-                        return true;
-                    }
-                    return false;
-                });
+                q.items.removeIf(e -> drop.test(e.item()) && removed.add(e));
                 if (q.items.isEmpty()) {
                     it.remove();
                 }
@@ -176,18 +170,7 @@ public final class Batcher<T extends Batcher.Item> {
 
     /** Removes and returns everything queued (shutdown: the requests are given up, not answered). */
     public List<T> drainAll() {
-        lock.lock();
-        try {
-            List<T> all = new ArrayList<>();
-            for (BucketQueue q : ring.values()) {
-                q.items.stream().sorted(Comparator.comparingLong(Entry::seq)).forEach(e -> all.add(e.item()));
-            }
-            ring.clear();
-            depth = 0;
-            return all;
-        } finally {
-            lock.unlock();
-        }
+        return removeIf(item -> true);
     }
 
     /**

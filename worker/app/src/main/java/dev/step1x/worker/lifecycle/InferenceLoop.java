@@ -7,7 +7,6 @@ import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.engine.pipeline.EditOutput;
-import dev.step1x.engine.pipeline.EditProgress;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.engine.EngineFactory;
 import dev.step1x.worker.engine.EngineSettings;
@@ -47,22 +46,7 @@ public final class InferenceLoop implements SmartLifecycle {
     private volatile boolean ready;
     private volatile Throwable failure;
     private volatile boolean stopRequested;
-    /** The last sign of progress: a poll for work, a batch starting, a denoising step or stage finishing. */
-    private volatile long progressNanos = System.nanoTime();
-    private volatile long batchStartNanos;
-    private volatile long stepsDone;
-    private final EditProgress stepWatch = new EditProgress() {
-        @Override
-        public void stage(String name) {
-            progressNanos = System.nanoTime();
-        }
-
-        @Override
-        public void step(int done, int total) {
-            progressNanos = System.nanoTime();
-            stepsDone++; // only the inference thread writes it
-        }
-    };
+    private final ProgressWatch progress = new ProgressWatch(System::nanoTime);
     private volatile String engineDescription = "not loaded";
 
     /**
@@ -114,22 +98,21 @@ public final class InferenceLoop implements SmartLifecycle {
             return;
         }
         while (!stopRequested) {
-            progressNanos = System.nanoTime();
+            progress.beat();
             try {
                 Batcher.Batch<Prepared> b = batcher.poll(Duration.ofMillis(250));
                 if (b == null) {
                     continue;
                 }
-                batchStartNanos = System.nanoTime();
-                progressNanos = batchStartNanos;
-                runner.run(b, stepWatch);
+                progress.batchStarted();
+                runner.run(b, progress);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (Throwable e) {
                 log.error("inference loop error", e);
             } finally {
-                batchStartNanos = 0;
+                progress.batchEnded();
             }
         }
         log.info("inference loop stopped");
@@ -219,18 +202,12 @@ public final class InferenceLoop implements SmartLifecycle {
      * batch (0 before the engine is ready: loading and the warm-up have their own start-up probe).
      */
     public long stalledNanos() {
-        return ready ? System.nanoTime() - progressNanos : 0;
+        return ready ? progress.stalledNanos() : 0;
     }
 
-    /** Nanoseconds the running batch has been on the engine (0: none running). */
-    public long batchNanos() {
-        long b = batchStartNanos;
-        return b == 0 ? 0 : System.nanoTime() - b;
-    }
-
-    /** Denoising steps the engine reported since the start (all batches). */
-    public long stepsDone() {
-        return stepsDone;
+    /** The loop's progress: batch time and steps reported so far. */
+    public ProgressWatch progress() {
+        return progress;
     }
 
     /** Closes the engine (context shutdown). */

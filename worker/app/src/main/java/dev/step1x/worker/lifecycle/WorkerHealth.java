@@ -1,6 +1,7 @@
 package dev.step1x.worker.lifecycle;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -30,15 +31,22 @@ public final class WorkerHealth {
      * may follow the learned step time). In the liveness group.
      */
     public static HealthIndicator liveness(InferenceLoop loop, Supplier<Duration> limit) {
+        return liveness(loop::failure, loop::stalledNanos, loop.progress(), limit);
+    }
+
+    /** Liveness from its parts: the engine's failure, the stall, the progress shown in the details. */
+    static HealthIndicator liveness(Supplier<Throwable> failure, LongSupplier stalledNanos, ProgressWatch progress,
+            Supplier<Duration> limit) {
         return () -> {
-            if (loop.failure() != null) {
-                return Health.down().withDetail("error", String.valueOf(loop.failure())).build();
+            Throwable failed = failure.get();
+            if (failed != null) {
+                return Health.down().withDetail("error", String.valueOf(failed)).build();
             }
-            long stalled = loop.stalledNanos();
+            long stalled = stalledNanos.getAsLong();
             Duration max = limit.get();
             Health.Builder h = stalled > max.toNanos() ? Health.down() : Health.up();
             return h.withDetail("stalledMs", stalled / 1_000_000).withDetail("limitMs", max.toMillis())
-                    .withDetail("batchMs", loop.batchNanos() / 1_000_000).withDetail("steps", loop.stepsDone())
+                    .withDetail("batchMs", progress.batchNanos() / 1_000_000).withDetail("steps", progress.steps())
                     .build();
         };
     }

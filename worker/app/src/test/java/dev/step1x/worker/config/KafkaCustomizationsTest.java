@@ -50,4 +50,36 @@ class KafkaCustomizationsTest {
         c.configure(other, "results-out-0", "image-edit.results");
         assertThat(other).as("only the request binding").isEmpty();
     }
+
+    @Test
+    void theLivenessStallTimeoutFollowsTheStepTimeNotTheBatchTime() {
+        WorkerProperties props = new WorkerProperties();
+        dev.step1x.worker.batching.BatchTimeBudget h800 = new dev.step1x.worker.batching.BatchTimeBudget(
+                props.batchTimeBudget());
+        // one step of 4 rows of 1024² on an H800 is ~3.1 s: 10 steps are under the 60 s floor
+        assertThat(props.livenessStallTimeout(h800)).hasSeconds(60);
+        // a device 4 x slower: ~12.6 s per step, so ~126 s, still far below a whole batch
+        dev.step1x.engine.pipeline.BucketKey k = new dev.step1x.engine.pipeline.BucketKey(
+                dev.step1x.engine.ModelVersion.V1_1, 1024, 1024, 28);
+        dev.step1x.worker.batching.BatchTimeBudget slow = new dev.step1x.worker.batching.BatchTimeBudget(
+                new dev.step1x.worker.batching.BatchTimeBudget.Settings(java.time.Duration.ofSeconds(90),
+                        4 * h800.secondsPerStepMegapixel(), 0.2));
+        assertThat(props.livenessStallTimeout(slow).toSeconds()).isBetween(120L, 130L);
+        assertThat(props.livenessStallTimeout(slow)).isLessThan(slow.estimate(k, 4));
+        props.getLifecycle().setLivenessStallTimeout(java.time.Duration.ofSeconds(5));
+        assertThat(props.livenessStallTimeout(slow)).as("as set").hasSeconds(5);
+    }
+
+    @Test
+    void theStartingRateComesFromTheEngineMode() {
+        WorkerProperties props = new WorkerProperties();
+        assertThat(props.batchTimeBudget().secondsPerStepMegapixel()).as("model mode: the H800 figure")
+                .isCloseTo(0.75, org.assertj.core.data.Offset.offset(0.01));
+        props.getEngine().setMode("simulated");
+        props.getEngine().getSimulated().setPerStepMegapixel(java.time.Duration.ofMillis(100));
+        assertThat(props.batchTimeBudget().secondsPerStepMegapixel()).as("the stand-in's own costs")
+                .isCloseTo(0.1 + 0.055 / (28 * 1.048576), org.assertj.core.data.Offset.offset(1e-6));
+        props.getBatching().setSecondsPerStepMegapixel(2.5);
+        assertThat(props.batchTimeBudget().secondsPerStepMegapixel()).as("as set").isEqualTo(2.5);
+    }
 }
