@@ -96,7 +96,9 @@ public final class Scenarios {
             new Simple("infra-cpu", "benchmark: worker CPU per 1024x1024 PNG request with a zero-cost device "
                     + "(fetch + decode + encode + upload + publish)", true, SIMULATED, Scenarios::infraCpu),
             new Simple("demo-batching", "benchmark: requests/s on the demo model at batch 1 vs bucket batching",
-                    true, DEMO, Scenarios::demoBatching));
+                    true, DEMO, Scenarios::demoBatching),
+            new Simple("long-batch", BatchScenarios.LONG_BATCH, false, SIMULATED, BatchScenarios::longBatch),
+            new Simple("rebalance-under-load", BatchScenarios.REBALANCE, false, SIMULATED, BatchScenarios::rebalance));
 
     /** The short set the CI test runs. */
     public static final List<String> CI = List.of("steady", "poison", "sigkill-restart");
@@ -130,7 +132,7 @@ public final class Scenarios {
 
     // ------------------------------------------------------------------ helpers
 
-    private static Profile profile(ScenarioContext ctx) {
+    static Profile profile(ScenarioContext ctx) {
         Profile p = ctx.settings().profile();
         // demo mode: the real pipeline on a CPU, so one size level and few steps (about 3 s per request here)
         return ctx.settings().demo() ? p.withSizeLevel(512).withSteps(DEMO_STEPS) : p;
@@ -142,7 +144,7 @@ public final class Scenarios {
 
     /** Steps of every request in demo mode (the demo model on a CPU: a few seconds per step batch). */
     static final int DEMO_STEPS = 2;
-    private static double rate(LoadRun run, ScenarioContext ctx, double load) {
+    static double rate(LoadRun run, ScenarioContext ctx, double load) {
         return load * (ctx.settings().demo() ? demoCapacity(run) : run.device().capacity(1));
     }
 
@@ -169,7 +171,7 @@ public final class Scenarios {
         return capacity;
     }
 
-    private static LoadRun open(ScenarioContext ctx, ScenarioResult result, String name, Profile p, int partitions) {
+    static LoadRun open(ScenarioContext ctx, ScenarioResult result, String name, Profile p, int partitions) {
         DeviceModel d = ctx.settings().demo() ? null : device(ctx, p);
         LoadRun run = new LoadRun(ctx, name, p, partitions, d);
         result.device(ctx.settings().demo() ? "demo model " + ctx.settings().demoModelDir() : d.name()
@@ -181,11 +183,11 @@ public final class Scenarios {
     }
 
     /** Length of the "after the fault" throughput window at the end of the load, seconds. */
-    private static double post(ScenarioContext ctx) {
+    static double post(ScenarioContext ctx) {
         return 6 * (ctx.settings().demo() ? Settings.DEMO_TIME_FACTOR : 1);
     }
 
-    private static int count(double rate, double seconds) {
+    static int count(double rate, double seconds) {
         return Math.max(1, (int) Math.round(rate * seconds));
     }
 
@@ -199,7 +201,7 @@ public final class Scenarios {
         sleep(Math.max(150, batchMs * 3 / 4));
     }
 
-    private static void sleep(long ms) {
+    static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
@@ -208,11 +210,11 @@ public final class Scenarios {
         }
     }
 
-    private static Duration settle(ScenarioContext ctx) {
+    static Duration settle(ScenarioContext ctx) {
         return ctx.settings().demo() ? Duration.ofMinutes(6) : Duration.ofSeconds(120);
     }
 
-    private static void common(ScenarioResult r, RunStats s, double offered) {
+    static void common(ScenarioResult r, RunStats s, double offered) {
         r.offeredRate(offered);
         r.benchmark("offeredRate", Double.isNaN(offered) ? null : LoadRun.round(offered));
         r.benchmark("throughput", LoadRun.round(s.throughput()));
@@ -760,7 +762,7 @@ public final class Scenarios {
         }
     }
 
-    private static Map<String, Long> byWorker(ResultCollector c) {
+    static Map<String, Long> byWorker(ResultCollector c) {
         Map<String, Long> m = new java.util.TreeMap<>();
         Set<String> seen = new java.util.HashSet<>();
         for (ResultCollector.Received x : c.results()) {
