@@ -139,7 +139,11 @@ final class BatchScenarios {
                     maxBatchMs = Math.max(maxBatchMs, number(BATCH_MS, res.get().body()));
                     maxStalledMs = Math.max(maxStalledMs, number(STALLED_MS, res.get().body()));
                 }
-                Scenarios.sleep(250);
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    return; // stopped
+                }
             }
         }
 
