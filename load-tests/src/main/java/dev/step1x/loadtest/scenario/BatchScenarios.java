@@ -172,10 +172,9 @@ final class BatchScenarios {
             double upAt = ctx.settings().seconds(8, 5);
             double threeFor = ctx.settings().seconds(12, 8);
             double oneFor = ctx.settings().seconds(15, 10);
-            // the load outlasts two worker starts (~10 s each here), the three-worker phase and both drains
-            double secs = upAt + 2 * 15 + threeFor + 2 * (LoadRun.DRAIN_GRACE.toSeconds() + 2) + oneFor;
             run.markLoadStart();
-            run.generator().startOpenLoop(List.of(new Generator.Phase(rate, Scenarios.count(rate, secs))));
+            // paced until the end of the timeline, however long the worker starts and drains take on this machine
+            PacedLoad load = PacedLoad.start(run, rate);
             run.sleepUntil(upAt);
             run.event("scale out: starting w2 and w3");
             WorkerProcess w2 = run.startWorker("w2", false);
@@ -191,6 +190,9 @@ final class BatchScenarios {
                 exits.add(w.id() + " exit " + rc.map(String::valueOf).orElse("none"));
                 run.event(w.id() + " exited " + rc.map(String::valueOf).orElse("(still running)"));
             }
+            run.sleepUntil(run.t() + oneFor);
+            load.stop();
+            run.event("load stopped (" + load.sent + " sent)");
             CheckResult c = run.finish(r, Scenarios.settle(ctx));
             dropped.put("w1", run.worker("w1").metric(REVOKED_DROPPED).orElse(0));
             Scenarios.common(r, r.stats(), rate);
@@ -212,6 +214,55 @@ final class BatchScenarios {
                     + "redelivered %d identical re-publications; %d answered from an existing output object",
                     rate, c.sent(), rework.rows(), rework.twice(), rework.share() * 100, droppedTotal, dropped,
                     c.redelivered(), c.answeredFromExisting()));
+        }
+    }
+
+    /** An open loop at a fixed rate, on a daemon thread, until stopped (the scenario's timeline decides its end). */
+    static final class PacedLoad {
+        private final LoadRun run;
+        private final double rate;
+        private final Thread thread;
+        private volatile boolean stopped;
+        volatile int sent;
+
+        private PacedLoad(LoadRun run, double rate) {
+            this.run = run;
+            this.rate = rate;
+            this.thread = new Thread(this::loop, "paced-load");
+            thread.setDaemon(true);
+        }
+
+        static PacedLoad start(LoadRun run, double rate) {
+            PacedLoad p = new PacedLoad(run, rate);
+            p.thread.start();
+            return p;
+        }
+
+        private void loop() {
+            long t0 = System.nanoTime();
+            long epoch0 = System.currentTimeMillis();
+            double gapNanos = 1e9 / rate;
+            for (int i = 0; !stopped; i++) {
+                long due = t0 + (long) (i * gapNanos);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                    if (stopped) {
+                        return;
+                    }
+                }
+                run.generator().send(run.factory().next(), epoch0 + (long) (i * gapNanos / 1e6));
+                sent++;
+            }
+        }
+
+        void stop() {
+            stopped = true;
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -63,7 +63,7 @@ class RevokedWorkTest {
     /** A request taken from {@code tp}, claimed in flight as the intake does. */
     Prepared taken(String id, TopicPartition tp) {
         Delivery d = new Delivery(tracker.register(tp, offset++, id + "@" + tp.partition()), 1, null);
-        Accepted a = new Accepted(EditRequest.of(id, EditRequest.Input.of("in", id + ".png"), "edit", "out"), "h",
+        Accepted a = new Accepted(EditRequest.of(id, EditRequest.Input.of("in", id + ".png"), "edit", "out").withDefaults(), "h",
                 d, 0, 0, 0);
         assertThat(deliveries.claim(a.inFlightKey(), d)).isTrue();
         EditInput input = new EditInput(new RgbImage(16, 16, new byte[16 * 16 * 3]), "edit", "", 512, 28, 6f, 1L,
