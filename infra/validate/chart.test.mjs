@@ -110,8 +110,10 @@ describe("rendered manifests", needRenderer, () => {
     assert.ok(c.startupProbe.periodSeconds * c.startupProbe.failureThreshold >= 600, "weights load before liveness starts");
 
     const s = values.shutdown;
-    assert.equal(pod.terminationGracePeriodSeconds, s.terminationGracePeriodSeconds);
-    assert.ok(pod.terminationGracePeriodSeconds >= s.preStopSleepSeconds + s.worstBatchSeconds + s.publishSeconds);
+    assert.equal(s.terminationGracePeriodSeconds, 0, "derived by default");
+    assert.equal(pod.terminationGracePeriodSeconds,
+        s.preStopSleepSeconds + s.batchTimeBudgetSeconds + s.publishSeconds + s.exitMarginSeconds,
+        "derived from the batch time budget");
     assert.ok(pod.terminationGracePeriodSeconds <= 120, "inside the 2-minute spot notice");
     assert.deepEqual(c.lifecycle.preStop.exec.command, ["sleep", String(s.preStopSleepSeconds)]);
 
@@ -154,8 +156,12 @@ describe("rendered manifests", needRenderer, () => {
     assert.equal(cm.WORKER_ENGINE_MODE, "model");
     assert.equal(cm.WORKER_ENGINE_MODELDIR, "/models", "model mode needs the model directory: the weights volume");
     assert.equal(cm.WORKER_ENGINE_QWENDIR, undefined, "empty: Qwen inside the model directory");
-    assert.equal(cm.WORKER_KAFKA_WORSTBATCHTIME, "60s");
-    assert.equal(cm.WORKER_LIFECYCLE_DRAINGRACE, "80s");
+    assert.equal(cm.WORKER_KAFKA_WORSTBATCHTIME, undefined, "replaced by the batch time budget");
+    assert.equal(cm.WORKER_BATCHING_BATCHTIMEBUDGET, "90s");
+    assert.equal(cm.WORKER_LIFECYCLE_DRAINGRACE, "110s", "budget + publish");
+    // 2 x budget + drain grace + 60 s, the worker's own rule
+    assert.equal(cm.SPRING_CLOUD_STREAM_KAFKA_BINDER_CONSUMERPROPERTIES_MAX_POLL_INTERVAL_MS, "350000");
+    assert.equal(cm.WORKER_BATCHING_MAXINFLIGHT, undefined, "the worker's default: two batches");
     assert.equal(cm.AWS_EC2_METADATA_DISABLED, "true");
     assert.equal(cm.MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED, "true");
     assert.equal(cm.WORKER_STORAGE_ALLOWEDINPUTBUCKETS, "step1x-prod-input");
@@ -230,8 +236,9 @@ describe("rendered manifests", needRenderer, () => {
   const failures = [
     ["no bootstrap servers", [], [], /kafka.bootstrapServers is required/],
     ["maxReplicaCount above the partitions", ["default-values.yaml"], ["autoscaling.maxReplicaCount=30"], /maxReplicaCount=30 exceeds kafka.partitions=24/],
-    ["grace period shorter than the drain", ["default-values.yaml"], ["shutdown.terminationGracePeriodSeconds=60"], /terminationGracePeriodSeconds=60 is shorter than .* = 90 s/],
-    ["grace period beyond the spot notice", ["default-values.yaml"], ["shutdown.worstBatchSeconds=150", "shutdown.terminationGracePeriodSeconds=200"], /exceeds the 120 s a spot instance lives/],
+    ["grace period shorter than the drain", ["default-values.yaml"], ["shutdown.terminationGracePeriodSeconds=60"], /terminationGracePeriodSeconds=60 is shorter than .* = 120 s/],
+    ["grace period beyond the spot notice", ["default-values.yaml"], ["shutdown.batchTimeBudgetSeconds=150", "shutdown.terminationGracePeriodSeconds=200"], /exceeds the 120 s a spot instance lives/],
+    ["derived grace beyond the spot notice", ["default-values.yaml"], ["shutdown.batchTimeBudgetSeconds=120"], /terminationGracePeriodSeconds=150 exceeds the 120 s/],
     ["static membership on a Deployment", ["default-values.yaml"], ["kafka.staticMembership.enabled=true"], /needs stable pod names/],
     ["two GPUs per pod", ["default-values.yaml"], ["gpu.count=2"], /gpu.count must be 1/],
     ["min above max", ["default-values.yaml"], ["autoscaling.minReplicaCount=9"], /minReplicaCount=9 exceeds autoscaling.maxReplicaCount=8/],

@@ -46,10 +46,28 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- . | replace "." "_" | replace "-" "" | upper -}}
 {{- end -}}
 
-{{/* SIGTERM budget: preStop + worst batch + publish + exit margin. */}}
+{{/* SIGTERM budget: preStop + batch time budget + publish + exit margin. */}}
 {{- define "step1x-worker.drainBudgetSeconds" -}}
 {{- $s := .Values.shutdown -}}
-{{- add (int $s.preStopSleepSeconds) (int $s.worstBatchSeconds) (int $s.publishSeconds) (int $s.exitMarginSeconds) -}}
+{{- add (int $s.preStopSleepSeconds) (int $s.batchTimeBudgetSeconds) (int $s.publishSeconds) (int $s.exitMarginSeconds) -}}
+{{- end -}}
+
+{{/* The pod's termination grace: as set, else the SIGTERM budget. */}}
+{{- define "step1x-worker.terminationGraceSeconds" -}}
+{{- $set := int .Values.shutdown.terminationGracePeriodSeconds -}}
+{{- if gt $set 0 -}}{{ $set }}{{- else -}}{{ include "step1x-worker.drainBudgetSeconds" . }}{{- end -}}
+{{- end -}}
+
+{{/* The worker's drain grace: the batch time budget + publish (the worker derives the same by default). */}}
+{{- define "step1x-worker.drainGraceSeconds" -}}
+{{- add (int .Values.shutdown.batchTimeBudgetSeconds) (int .Values.shutdown.publishSeconds) -}}
+{{- end -}}
+
+{{/* max.poll.interval.ms: 2 x budget + drain grace + 60 s, at least 300 s (the worker's own derivation). */}}
+{{- define "step1x-worker.maxPollIntervalMs" -}}
+{{- $s := .Values.shutdown -}}
+{{- $ms := mul (add (mul 2 (int $s.batchTimeBudgetSeconds)) (int (include "step1x-worker.drainGraceSeconds" .)) 60) 1000 -}}
+{{- max 300000 $ms -}}
 {{- end -}}
 
 {{/*
@@ -66,13 +84,13 @@ Template-time checks. Included by every workload template; rendering fails with 
 {{- if ne (int $v.gpu.count) 1 -}}
 {{- fail (printf "gpu.count must be 1: one worker owns exactly one GPU (got %v); run more replicas instead" $v.gpu.count) -}}
 {{- end -}}
-{{- $grace := int $v.shutdown.terminationGracePeriodSeconds -}}
+{{- $grace := int (include "step1x-worker.terminationGraceSeconds" .) -}}
 {{- $need := int (include "step1x-worker.drainBudgetSeconds" .) -}}
 {{- if lt $grace $need -}}
-{{- fail (printf "shutdown.terminationGracePeriodSeconds=%d is shorter than preStop %v s + worst batch %v s + publish %v s + exit margin %v s = %d s: Kubernetes would SIGKILL the worker before its in-flight batch is published" $grace $v.shutdown.preStopSleepSeconds $v.shutdown.worstBatchSeconds $v.shutdown.publishSeconds $v.shutdown.exitMarginSeconds $need) -}}
+{{- fail (printf "shutdown.terminationGracePeriodSeconds=%d is shorter than preStop %v s + batch time budget %v s + publish %v s + exit margin %v s = %d s: Kubernetes would SIGKILL the worker before its in-flight batch is published" $grace $v.shutdown.preStopSleepSeconds $v.shutdown.batchTimeBudgetSeconds $v.shutdown.publishSeconds $v.shutdown.exitMarginSeconds $need) -}}
 {{- end -}}
 {{- if and $v.spot (gt $grace 120) (not $v.shutdown.allowGraceBeyondSpotNotice) -}}
-{{- fail (printf "shutdown.terminationGracePeriodSeconds=%d exceeds the 120 s a spot instance lives after its interruption notice: shrink the batches (shutdown.worstBatchSeconds) or set shutdown.allowGraceBeyondSpotNotice" $grace) -}}
+{{- fail (printf "shutdown.terminationGracePeriodSeconds=%d exceeds the 120 s a spot instance lives after its interruption notice: shrink the batch time budget (shutdown.batchTimeBudgetSeconds) or set shutdown.allowGraceBeyondSpotNotice" $grace) -}}
 {{- end -}}
 {{- if $v.autoscaling.enabled -}}
 {{- $max := int $v.autoscaling.maxReplicaCount -}}
@@ -116,6 +134,7 @@ Template-time checks. Included by every workload template; rendering fails with 
 spring.cloud.stream.kafka.binder.brokers: {{ $k.bootstrapServers | quote }}
 spring.cloud.stream.kafka.binder.consumer-properties.auto.offset.reset: {{ $k.autoOffsetReset | quote }}
 spring.cloud.stream.kafka.binder.consumer-properties.max.poll.records: {{ $k.maxPollRecords | int | toString | quote }}
+spring.cloud.stream.kafka.binder.consumer-properties.max.poll.interval.ms: {{ include "step1x-worker.maxPollIntervalMs" . | quote }}
 {{- if eq $k.auth "iam" }}
 spring.cloud.stream.kafka.binder.configuration.security.protocol: "SASL_SSL"
 spring.cloud.stream.kafka.binder.configuration.sasl.mechanism: "AWS_MSK_IAM"

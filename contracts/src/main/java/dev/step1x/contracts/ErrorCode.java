@@ -60,6 +60,12 @@ public enum ErrorCode {
     OUT_OF_MEMORY(true, ResultStatus.FAILED),
     /** The request does not fit the device even in a batch of one (e.g. sizeLevel 1024 on a small GPU). */
     DOES_NOT_FIT_DEVICE(false, ResultStatus.FAILED),
+    /**
+     * The request's own compute (pixels x steps) would take longer than the worker's batch time budget even in a
+     * batch of one, so it is refused before it runs: REJECTED, not retryable (the same fleet gives the same answer);
+     * fewer steps or a smaller size level fit. The message names the estimate and the budget.
+     */
+    EXCEEDS_TIME_BUDGET(false, ResultStatus.REJECTED),
     /** S3 failed, timed out or throttled beyond the worker's retry budget. */
     STORAGE_UNAVAILABLE(true, ResultStatus.FAILED),
     /** The inference engine failed (native error, non-finite values). */

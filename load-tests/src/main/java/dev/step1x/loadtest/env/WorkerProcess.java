@@ -163,6 +163,23 @@ public final class WorkerProcess {
         }
     }
 
+    /**
+     * One look at {@code /actuator/health/liveness}, as a Kubernetes liveness probe takes it: the HTTP status (200 UP,
+     * 503 DOWN) and the body (the inference loop's details); empty if the worker does not answer in time.
+     */
+    public Optional<HttpResponse<String>> liveness() {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/actuator/health/liveness"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        try {
+            return Optional.of(HTTP.send(req, HttpResponse.BodyHandlers.ofString()));
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
     /** The value of a Prometheus metric without labels (e.g. {@code step1x_worker_in_flight}), or empty. */
     public java.util.OptionalDouble metric(String name) {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/actuator/prometheus"))

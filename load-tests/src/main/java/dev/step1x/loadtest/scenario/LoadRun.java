@@ -69,7 +69,7 @@ public final class LoadRun implements AutoCloseable {
         if (ctx.settings().demo()) {
             workerDefaults.add("worker.engine.mode=model");
             workerDefaults.add("worker.engine.model-dir=" + ctx.settings().demoModelDir());
-            workerDefaults.add("worker.kafka.worst-batch-time=10m");
+            workerDefaults.add("worker.batching.batch-time-budget=10m");
         } else {
             workerDefaults.addAll(device.workerProperties());
             workerDefaults.add("worker.engine.simulated.vary-per-run=" + ctx.settings().varyOutputs());

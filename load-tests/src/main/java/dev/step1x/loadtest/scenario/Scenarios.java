@@ -105,7 +105,9 @@ public final class Scenarios {
                     SIMULATED, PublishScenarios::oversizedRecord),
             new Simple("results-unavailable", "the results topic unwritable for 20 s under load (the worker's results "
                     + "producer cut off from the broker by a relay), then writable again", false, SIMULATED,
-                    PublishScenarios::resultsUnavailable));
+                    PublishScenarios::resultsUnavailable),
+            new Simple("long-batch", BatchScenarios.LONG_BATCH, false, SIMULATED, BatchScenarios::longBatch),
+            new Simple("rebalance-under-load", BatchScenarios.REBALANCE, false, SIMULATED, BatchScenarios::rebalance));
 
     /** The short set the CI test runs. */
     public static final List<String> CI = List.of("steady", "poison", "sigkill-restart");
@@ -769,7 +771,7 @@ public final class Scenarios {
         }
     }
 
-    private static Map<String, Long> byWorker(ResultCollector c) {
+    static Map<String, Long> byWorker(ResultCollector c) {
         Map<String, Long> m = new java.util.TreeMap<>();
         Set<String> seen = new java.util.HashSet<>();
         for (ResultCollector.Received x : c.results()) {

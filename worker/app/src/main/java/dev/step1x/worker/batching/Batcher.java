@@ -16,6 +16,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * Dynamic batching by bucket. Each {@link BucketKey} has its own queue (higher priority first, then
@@ -146,20 +147,30 @@ public final class Batcher<T extends Batcher.Item> {
         }
     }
 
-    /** Removes and returns everything queued (shutdown: the requests are given up, not answered). */
-    public List<T> drainAll() {
+    /** Removes and returns the queued requests that {@code drop} accepts (in arrival order). */
+    public List<T> removeIf(Predicate<? super T> drop) {
         lock.lock();
         try {
-            List<T> all = new ArrayList<>();
-            for (BucketQueue q : ring.values()) {
-                q.items.stream().sorted(Comparator.comparingLong(Entry::seq)).forEach(e -> all.add(e.item()));
+            List<Entry<T>> removed = new ArrayList<>();
+            Iterator<Map.Entry<BucketKey, BucketQueue>> it = ring.entrySet().iterator();
+            while (it.hasNext()) {
+                BucketQueue q = it.next().getValue();
+                q.items.removeIf(e -> drop.test(e.item()) && removed.add(e));
+                if (q.items.isEmpty()) {
+                    it.remove();
+                }
             }
-            ring.clear();
-            depth = 0;
-            return all;
+            depth -= removed.size();
+            removed.sort(Comparator.comparingLong(Entry::seq));
+            return removed.stream().map(Entry::item).toList();
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Removes and returns everything queued (shutdown: the requests are given up, not answered). */
+    public List<T> drainAll() {
+        return removeIf(item -> true);
     }
 
     /**

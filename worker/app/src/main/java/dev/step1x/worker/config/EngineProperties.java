@@ -91,17 +91,20 @@ public class EngineProperties {
     public EngineSettings toSettings(long adapterCacheBytes) {
         return new EngineSettings(mode, modelDir, qwenDir, device, cacheDir, numThreads, dtype, qwenOffload, fusedOps,
                 modelVersions == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(modelVersions)),
-                new EngineSettings.Simulated(simulated.getBase(), simulated.getPerRow(), simulated.getDeviceMemoryPixels(),
+                new EngineSettings.Simulated(simulated.getBase(), simulated.getPerRow(),
+                        simulated.getPerStepMegapixel(), simulated.getDeviceMemoryPixels(),
                         simulated.getPlannerOptimism(), simulated.isVaryPerRun()),
                 new EngineSettings.Warmup(warmup.isEnabled(), warmup.getSizeLevel(), warmup.getSteps()),
                 new EngineSettings.Dit(loraMerged == null ? List.of() : List.copyOf(loraMerged), fp8, fp8Overflow,
                         ditOffload, adapterCacheBytes));
     }
 
-    /** The stand-in engine's cost model: each batch sleeps base + perRow * rows. */
+    /** The stand-in engine's cost model: each batch sleeps base + rows x (perRow + perStepMegapixel x steps x MP). */
     public static class Simulated {
         private Duration base = Duration.ofMillis(40);
         private Duration perRow = Duration.ofMillis(15);
+        /** Device time per row, denoising step and megapixel of the bucket (0: the cost ignores steps and size). */
+        private Duration perStepMegapixel = Duration.ZERO;
         /** Simulated device memory in bucket pixels (0: unlimited); batches beyond it fail as out of memory. */
         private long deviceMemoryPixels;
         /** How much the simulated memory plan overestimates what fits (1: exact). */
@@ -116,6 +119,8 @@ public class EngineProperties {
         public void setBase(Duration base) { this.base = base; }
         public Duration getPerRow() { return perRow; }
         public void setPerRow(Duration perRow) { this.perRow = perRow; }
+        public Duration getPerStepMegapixel() { return perStepMegapixel; }
+        public void setPerStepMegapixel(Duration v) { this.perStepMegapixel = v; }
         public long getDeviceMemoryPixels() { return deviceMemoryPixels; }
         public void setDeviceMemoryPixels(long pixels) { this.deviceMemoryPixels = pixels; }
         public double getPlannerOptimism() { return plannerOptimism; }

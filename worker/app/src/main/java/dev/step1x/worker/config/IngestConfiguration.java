@@ -8,6 +8,7 @@ import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.metrics.WorkerStats;
 import dev.step1x.worker.pipeline.Answerer;
 import dev.step1x.worker.pipeline.Intake;
+import dev.step1x.worker.pipeline.RevokedWork;
 import dev.step1x.worker.publish.ResultSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -40,7 +41,7 @@ public class IngestConfiguration {
             Answerer answerer, ResultSink sink, WorkerStats stats, MeterRegistry meters, CpuMeter cpu,
             WorkerProperties props) {
         return new IngestHandler(tracker, gate, intake, answerer, sink, stats, meters, cpu,
-                props.getBatching().getMaxInFlight());
+                props.maxInFlight());
     }
 
     /** The request binding's function (spring.cloud.function.definition=ingest). */
@@ -67,7 +68,8 @@ public class IngestConfiguration {
     }
 
     @Bean
-    KafkaBindingRebalanceListener workerRebalanceListener(OffsetTracker<Acknowledgment> tracker) {
-        return KafkaCustomizations.rebalance(tracker);
+    KafkaBindingRebalanceListener workerRebalanceListener(OffsetTracker<Acknowledgment> tracker,
+            RevokedWork revokedWork) {
+        return KafkaCustomizations.rebalance(tracker, revokedWork);
     }
 }

@@ -3,6 +3,7 @@ package dev.step1x.worker.config;
 import dev.step1x.worker.ingest.ConsumptionGate;
 import dev.step1x.worker.ingest.OffsetTracker;
 import dev.step1x.worker.lifecycle.GroupLeave;
+import dev.step1x.worker.pipeline.RevokedWork;
 import java.util.Collection;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -30,7 +31,7 @@ public final class KafkaCustomizations {
     private KafkaCustomizations() {}
 
     /**
-     * max.poll.interval.ms from the worst expected batch time (the consumer thread never runs a batch, but
+     * max.poll.interval.ms from the batch time budget unless set (the consumer thread never runs a batch, but
      * a drain or a revocation may wait for one), cooperative assignment, and the static membership id when
      * enabled. Plain client settings such as max.poll.records come from the binding's consumer configuration
      * ({@code spring.cloud.stream.kafka.bindings.ingest-in-0.consumer.configuration.*}). The final configuration is
@@ -41,7 +42,9 @@ public final class KafkaCustomizations {
             if (!INGEST_BINDING.equals(bindingName)) {
                 return;
             }
-            config.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Math.min(Integer.MAX_VALUE, props.maxPollIntervalMs()));
+            // the chart sets the same derivation explicitly; a value set in the binder's configuration wins
+            config.putIfAbsent(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                    (int) Math.min(Integer.MAX_VALUE, props.maxPollIntervalMs()));
             config.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
             if (props.getKafka().isStaticMembership()) {
                 String id = props.getKafka().getGroupInstanceId();
@@ -75,8 +78,11 @@ public final class KafkaCustomizations {
         };
     }
 
-    /** Revoked partitions stop acknowledging; their requests still finish and publish (same results). */
-    public static KafkaBindingRebalanceListener rebalance(OffsetTracker<?> tracker) {
+    /**
+     * Revoked partitions stop acknowledging, and their queued requests are given up (the new owner runs them); a
+     * batch already running finishes and publishes (same results).
+     */
+    public static KafkaBindingRebalanceListener rebalance(OffsetTracker<?> tracker, RevokedWork revokedWork) {
         return new KafkaBindingRebalanceListener() {
             @Override
             public void onPartitionsRevokedAfterCommit(String bindingName, Consumer<?, ?> consumer,
@@ -84,6 +90,7 @@ public final class KafkaCustomizations {
                 if (!partitions.isEmpty()) {
                     log.info("partitions revoked: {}", partitions);
                     tracker.revoke(partitions);
+                    revokedWork.dropQueued();
                 }
             }
 

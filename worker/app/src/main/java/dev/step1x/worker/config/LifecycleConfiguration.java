@@ -3,6 +3,7 @@ package dev.step1x.worker.config;
 import dev.step1x.contracts.ModelVersion;
 import dev.step1x.engine.runtime.NativeHeap;
 import dev.step1x.engine.runtime.ProcessMemory;
+import dev.step1x.worker.batching.BatchTimeBudget;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.engine.dit.Step1XEdit;
 import dev.step1x.engine.lora.LoraTargets;
@@ -126,7 +127,7 @@ public class LifecycleConfiguration {
             Prefetch prefetch, StorageRetry storageRetry, Batcher<Prepared> batcher, InferenceLoop loop,
             Finisher finisher, Answerer answerer, ResultSink sink, OffsetTracker<Acknowledgment> tracker,
             ApplicationContext context) {
-        return new DrainLifecycle(props.getLifecycle().getDrainGrace(), gate, new DrainLifecycle.Stages(ingest,
+        return new DrainLifecycle(props.drainGrace(), gate, new DrainLifecycle.Stages(ingest,
                 prefetch, storageRetry, batcher, loop, finisher, answerer, sink), tracker, context);
     }
 
@@ -136,8 +137,8 @@ public class LifecycleConfiguration {
     }
 
     @Bean
-    HealthIndicator inferenceLoopHealthIndicator(InferenceLoop loop, WorkerProperties props) {
-        return WorkerHealth.liveness(loop, props.livenessStallTimeout());
+    HealthIndicator inferenceLoopHealthIndicator(InferenceLoop loop, WorkerProperties props, BatchTimeBudget budget) {
+        return WorkerHealth.liveness(loop, () -> props.livenessStallTimeout(budget));
     }
 
     /** Watching for a spot interruption notice, which drains like SIGTERM (started by the application's main). */

@@ -6,9 +6,15 @@ import java.time.Duration;
 
 /** Shutdown and health. */
 public class LifecycleProperties {
-    /** On SIGTERM: how long the in-flight batch may take to finish, publish and commit. */
-    private Duration drainGrace = Duration.ofSeconds(60);
-    /** Liveness fails when the inference loop made no progress for this long (0: 2 x worst batch + 60 s). */
+    /**
+     * On SIGTERM: how long the in-flight batch may take to finish, publish and commit (0: the batch time budget +
+     * 20 s to upload and publish).
+     */
+    private Duration drainGrace = Duration.ZERO;
+    /**
+     * Liveness fails when the inference loop finished no denoising step (nor polled for work) for this long (0:
+     * derived from the per-step time: 10 x one step of a full batch of 1024² rows at the learned rate, at least 60 s).
+     */
     private Duration livenessStallTimeout = Duration.ZERO;
     /** Results remembered per requestId so a duplicate delivery gets the identical result. */
     private int resultCacheSize = 10_000;

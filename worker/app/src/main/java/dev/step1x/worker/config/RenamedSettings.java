@@ -11,8 +11,9 @@ import org.springframework.core.env.Environment;
 
 /**
  * Settings that moved: the S3 retry, circuit breaker and bulkhead are configured with Resilience4j's own
- * properties now. A deployment that still sets the old keys would otherwise run on the defaults without a word,
- * so the worker refuses to start and names the new keys.
+ * properties now, and the worst batch time became the batch time budget (which the batcher enforces). A deployment
+ * that still sets the old keys would otherwise run on the defaults without a word, so the worker refuses to start
+ * and names the new keys.
  */
 final class RenamedSettings {
 
@@ -22,7 +23,9 @@ final class RenamedSettings {
             "worker.storage.circuit-breaker", "resilience4j.circuitbreaker.configs.s3.* (failure-rate-threshold, "
                     + "sliding-window-size, minimum-number-of-calls, wait-duration-in-open-state, "
                     + "permitted-number-of-calls-in-half-open-state); one breaker per bucket is made from it",
-            "worker.storage.bulkhead", "resilience4j.bulkhead.instances.s3.* (max-concurrent-calls, max-wait-duration)");
+            "worker.storage.bulkhead", "resilience4j.bulkhead.instances.s3.* (max-concurrent-calls, max-wait-duration)",
+            "worker.kafka.worst-batch-time", "worker.batching.batch-time-budget (now enforced: batches are sized to fit "
+                    + "it, and max.poll.interval.ms and the drain grace are derived from it)");
 
     private RenamedSettings() {}
 
@@ -36,8 +39,8 @@ final class RenamedSettings {
             }
         }
         if (!found.isEmpty()) {
-            throw new IllegalStateException("S3 resilience settings moved to Resilience4j's own properties "
-                    + "(docs/worker-configuration.md); set these instead: " + String.join("; ", List.copyOf(found)));
+            throw new IllegalStateException("settings moved (docs/worker-configuration.md); set these instead: "
+                    + String.join("; ", List.copyOf(found)));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.step1x.worker.config;
 
+import dev.step1x.worker.batching.BatchTimeBudget;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.EngineLimits;
 import dev.step1x.worker.engine.WorkerIdentity;
@@ -17,6 +18,7 @@ import dev.step1x.worker.pipeline.OutputLocations;
 import dev.step1x.worker.pipeline.Prefetch;
 import dev.step1x.worker.pipeline.Prepared;
 import dev.step1x.worker.pipeline.RequestPolicy;
+import dev.step1x.worker.pipeline.RevokedWork;
 import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.publish.ResultSink;
 import dev.step1x.worker.publish.StreamBridgeResultSink;
@@ -102,19 +104,32 @@ public class WorkerConfiguration {
         return new EngineLimits();
     }
 
+    /** The batch time budget; its rate is learned from the engine's batches (see BatchTimeBudget). */
     @Bean
-    Batcher<Prepared> batcher(WorkerProperties props, Clock clock, EngineLimits limits) {
+    BatchTimeBudget batchTimeBudget(WorkerProperties props) {
+        BatchTimeBudget budget = new BatchTimeBudget(props.batchTimeBudget());
+        log.info("batch time budget {} s at {} s per row-step-megapixel to start with; drain grace {} s, "
+                + "max.poll.interval.ms {}", props.getBatching().getBatchTimeBudget().toSeconds(),
+                budget.secondsPerStepMegapixel(), props.drainGrace().toSeconds(), props.maxPollIntervalMs());
+        return budget;
+    }
+
+    /**
+     * Rows per batch: the per-bucket override or max-batch-rows, capped by the pixel budget, then by the time budget
+     * (fewer rows when steps or pixels are high) and the engine's memory plan; at least 1 (a lone request over the
+     * time budget is refused when its batch comes up, one over the memory plan in the prefetch).
+     */
+    @Bean
+    Batcher<Prepared> batcher(WorkerProperties props, Clock clock, EngineLimits limits, BatchTimeBudget budget) {
         BatchingProperties b = props.getBatching();
         double quantum = b.getDrrQuantum() > 0 ? b.getDrrQuantum() : b.getMaxBatchRows();
         return new Batcher<>(key -> {
             Integer override = b.getMaxRowsByBucket().get(key.toString());
-            if (override != null) {
-                return limits.cap(key, override);
-            }
-            int rows = b.getMaxBatchRows();
-            if (b.getMaxBatchPixels() > 0) {
+            int rows = override != null ? override : b.getMaxBatchRows();
+            if (override == null && b.getMaxBatchPixels() > 0) {
                 rows = (int) Math.min(rows, Math.max(1, b.getMaxBatchPixels() / ((long) key.height() * key.width())));
             }
+            rows = Math.min(rows, Math.max(1, budget.maxRows(key)));
             // the engine's memory plan caps what the configuration allows
             return limits.cap(key, rows);
         }, b.getMaxDelay(), quantum, System::nanoTime, clock);
@@ -168,9 +183,14 @@ public class WorkerConfiguration {
     }
 
     @Bean
-    BatchRunner batchRunner(EngineLimits limits, Finisher finisher, Answerer answerer, WorkerStats stats,
-            MeterRegistry meters) {
-        return new BatchRunner(limits, finisher, answerer, stats, meters);
+    RevokedWork revokedWork(Batcher<Prepared> batcher, Answerer answerer, MeterRegistry meters) {
+        return new RevokedWork(batcher, answerer, meters);
+    }
+
+    @Bean
+    BatchRunner batchRunner(EngineLimits limits, BatchTimeBudget budget, RevokedWork revoked, Finisher finisher,
+            Answerer answerer, WorkerStats stats, MeterRegistry meters) {
+        return new BatchRunner(limits, budget, revoked, finisher, answerer, stats, meters);
     }
 
     @Bean(destroyMethod = "close")

@@ -1,5 +1,6 @@
 package dev.step1x.worker.config;
 
+import dev.step1x.worker.batching.BatchTimeBudget;
 import dev.step1x.worker.pipeline.OutputLocations;
 import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.storage.S3ObjectStore;
@@ -169,15 +170,66 @@ public class WorkerProperties {
         return v.length() > 128 ? v.substring(0, 128) : v;
     }
 
-    /** max.poll.interval.ms from the worst expected batch time. */
+    /** Time after the batch to upload its outputs, publish its results and commit (part of the drain grace). */
+    static final Duration PUBLISH_ALLOWANCE = Duration.ofSeconds(20);
+    /** The least derived liveness stall timeout: start-up gaps, GC, the stages before the first step. */
+    static final Duration MIN_STALL_TIMEOUT = Duration.ofSeconds(60);
+    /** The largest size level's pixels (1024²): what the worst step of a full batch is sized for. */
+    static final long LARGEST_BUCKET_PIXELS = 1024L * 1024L;
+    /** The starting rate in model mode: the official H800 time of a 1024² 28-step edit alone, 22 s. */
+    static final double H800_SECONDS_PER_STEP_MEGAPIXEL = 22.0 / (28 * LARGEST_BUCKET_PIXELS / 1e6);
+
+    /** The batch time budget's settings; the starting rate by engine mode when not set. */
+    public BatchTimeBudget.Settings batchTimeBudget() {
+        double rate = batching.getSecondsPerStepMegapixel();
+        if (rate <= 0) {
+            rate = "simulated".equalsIgnoreCase(engine.getMode()) ? simulatedSecondsPerStepMegapixel()
+                    : H800_SECONDS_PER_STEP_MEGAPIXEL;
+        }
+        return new BatchTimeBudget.Settings(batching.getBatchTimeBudget(), rate,
+                batching.getTimeLearningWeight());
+    }
+
+    /** The stand-in engine's cost of a lone 1024² 28-step row, per step-megapixel. */
+    private double simulatedSecondsPerStepMegapixel() {
+        EngineProperties.Simulated s = engine.getSimulated();
+        double fixed = (s.getBase().toNanos() + s.getPerRow().toNanos()) / 1e9 / (28 * LARGEST_BUCKET_PIXELS / 1e6);
+        return Math.max(1e-9, fixed + s.getPerStepMegapixel().toNanos() / 1e9);
+    }
+
+    /** The drain grace: as set, else the batch time budget plus the time to publish. */
+    public Duration drainGrace() {
+        Duration set = lifecycle.getDrainGrace();
+        return set.isZero() || set.isNegative() ? batching.getBatchTimeBudget().plus(PUBLISH_ALLOWANCE) : set;
+    }
+
+    /**
+     * max.poll.interval.ms from the batch time budget: 2 x budget + drain grace + 60 s (at least 300 s). The consumer
+     * thread never runs a batch, but a drain or a revocation may wait for one.
+     */
     public long maxPollIntervalMs() {
-        long derived = 2 * kafka.getWorstBatchTime().toMillis() + lifecycle.getDrainGrace().toMillis() + 60_000;
+        long derived = 2 * batching.getBatchTimeBudget().toMillis() + drainGrace().toMillis() + 60_000;
         return Math.max(300_000, derived);
     }
 
-    /** The liveness stall timeout, derived when not set. */
-    public Duration livenessStallTimeout() {
+    /** Records in flight at which consumption pauses: as set, else two batches (2 x max-batch-rows). */
+    public int maxInFlight() {
+        int set = batching.getMaxInFlight();
+        return set > 0 ? set : 2 * Math.max(1, batching.getMaxBatchRows());
+    }
+
+    /**
+     * The liveness stall timeout: as set, else 10 x the worst gap between two denoising steps (one step of a full
+     * batch of the largest size level at the budget's current rate), at least 60 s. Read at each probe, so it follows
+     * the learned rate.
+     */
+    public Duration livenessStallTimeout(BatchTimeBudget budget) {
         Duration set = lifecycle.getLivenessStallTimeout();
-        return set.isZero() || set.isNegative() ? kafka.getWorstBatchTime().multipliedBy(2).plusSeconds(60) : set;
+        if (!set.isZero() && !set.isNegative()) {
+            return set;
+        }
+        Duration tenSteps = budget.worstStep(Math.max(1, batching.getMaxBatchRows()), LARGEST_BUCKET_PIXELS)
+                .multipliedBy(10);
+        return tenSteps.compareTo(MIN_STALL_TIMEOUT) > 0 ? tenSteps : MIN_STALL_TIMEOUT;
     }
 }

@@ -194,7 +194,7 @@ public final class EngineFactory {
     public static Opened open(Setup setup, EngineSettings cfg, Map<String, Path> adapters) {
         if (setup.simulated()) {
             EngineSettings.Simulated s = cfg.simulated();
-            return new Opened(new SimulatedEditEngine(s.base(), s.perRow(), s.deviceMemoryPixels(),
+            return new Opened(new SimulatedEditEngine(s.base(), s.perRow(), s.perStepMegapixel(), s.deviceMemoryPixels(),
                     s.plannerOptimism(), s.varyPerRun()), true);
         }
         EngineRuntime.Options options = new EngineRuntime.Options(cfg.device(),

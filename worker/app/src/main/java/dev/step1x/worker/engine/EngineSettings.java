@@ -40,10 +40,11 @@ public record EngineSettings(String mode, String modelDir, String qwenDir, Strin
     /**
      * The stand-in engine's cost model and simulated device memory.
      *
+     * @param perStepMegapixel device time per row, denoising step and megapixel of the bucket (0: none)
      * @param varyPerRun each run of a request gives slightly different output bytes, as a real GPU fleet's do
      */
-    public record Simulated(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism,
-            boolean varyPerRun) {}
+    public record Simulated(Duration base, Duration perRow, Duration perStepMegapixel, long deviceMemoryPixels,
+            double plannerOptimism, boolean varyPerRun) {}
 
     /** The batch run before the worker reports ready. */
     public record Warmup(boolean enabled, int sizeLevel, int steps) {}

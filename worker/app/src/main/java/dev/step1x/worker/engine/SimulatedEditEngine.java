@@ -4,6 +4,7 @@ import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.BucketKey;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.EditInput;
+import dev.step1x.engine.pipeline.EditProgress;
 import dev.step1x.engine.pipeline.EditOutput;
 import dev.step1x.engine.runtime.ProcessMemory;
 import java.time.Duration;
@@ -21,13 +22,15 @@ import java.util.Map;
  * drawn for that run, as the real engine's bytes move between runs of one request (a batch of other rows, another
  * GPU type): a request computed twice then gets two different outputs, so a worker that re-computes instead of
  * reusing its output shows. A batch costs
- * {@code base + perRow * rows} of wall time ({@link Thread#sleep}), split over the stage names the real
- * engine reports.
+ * {@code base + rows * (perRow + perStepMegapixel * steps * megapixels)} of wall time ({@link Thread#sleep}), split
+ * over the stage names the real engine reports; the denoising share is slept one step at a time and each step is
+ * reported to the caller's {@link EditProgress}, as the real pipeline does.
  */
 public final class SimulatedEditEngine implements EditEngine {
 
     private final Duration base;
     private final Duration perRow;
+    private final Duration perStepMegapixel;
     private final long deviceMemoryPixels;
     private final double plannerOptimism;
     private final boolean varyPerRun;
@@ -54,7 +57,16 @@ public final class SimulatedEditEngine implements EditEngine {
     /** @param varyPerRun each run of a request gives slightly different output bytes (seeded from the run) */
     public SimulatedEditEngine(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism,
             boolean varyPerRun) {
-        if (base.isNegative() || perRow.isNegative()) {
+        this(base, perRow, Duration.ZERO, deviceMemoryPixels, plannerOptimism, varyPerRun);
+    }
+
+    /**
+     * @param perStepMegapixel device time of one row's denoising step per megapixel of its bucket (0: the cost does
+     *     not depend on steps or size), so that 100-step 1024² rows take longer than 28-step 512² ones
+     */
+    public SimulatedEditEngine(Duration base, Duration perRow, Duration perStepMegapixel, long deviceMemoryPixels,
+            double plannerOptimism, boolean varyPerRun) {
+        if (base.isNegative() || perRow.isNegative() || perStepMegapixel.isNegative()) {
             throw new IllegalArgumentException("simulated costs must be >= 0");
         }
         if (deviceMemoryPixels < 0 || !(plannerOptimism > 0)) {
@@ -63,6 +75,7 @@ public final class SimulatedEditEngine implements EditEngine {
         }
         this.base = base;
         this.perRow = perRow;
+        this.perStepMegapixel = perStepMegapixel;
         this.deviceMemoryPixels = deviceMemoryPixels;
         this.plannerOptimism = plannerOptimism;
         this.varyPerRun = varyPerRun;
@@ -82,6 +95,11 @@ public final class SimulatedEditEngine implements EditEngine {
 
     @Override
     public List<EditOutput> edit(List<EditInput> inputs) {
+        return edit(inputs, EditProgress.NONE);
+    }
+
+    @Override
+    public List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
         if (closed) {
             throw new IllegalStateException("engine closed");
         }
@@ -100,8 +118,18 @@ public final class SimulatedEditEngine implements EditEngine {
                     + " need " + pixels(bucket) * inputs.size() + " pixels of memory, the device holds "
                     + deviceMemoryPixels);
         }
-        long costMs = base.toMillis() + perRow.toMillis() * inputs.size();
-        sleep(costMs);
+        double costMs = costMillis(bucket, inputs.size());
+        // the model's stages in the order it runs them; the denoising share one step at a time, each reported
+        int steps = Math.max(1, bucket.steps());
+        progress.stage("mllm");
+        sleepUntil(t0, costMs * 0.15);
+        progress.stage("denoise");
+        for (int i = 1; i <= steps; i++) {
+            sleepUntil(t0, costMs * (0.15 + 0.80 * i / steps));
+            progress.step(i, steps);
+        }
+        progress.stage("vaeDecode");
+        sleepUntil(t0, costMs);
         List<RgbImage> images = new ArrayList<>(inputs.size());
         // one seed per run (a batch): its rows differ from any other run of the same requests
         java.util.SplittableRandom run = new java.util.SplittableRandom(System.nanoTime() ^ runs.incrementAndGet() << 32);
@@ -127,6 +155,12 @@ public final class SimulatedEditEngine implements EditEngine {
                     inputs.size(), rss));
         }
         return out;
+    }
+
+    /** Simulated device time of one batch of {@code rows} rows of {@code bucket}, milliseconds. */
+    public double costMillis(BucketKey bucket, int rows) {
+        double perStep = perStepMegapixel.toNanos() / 1e6 * bucket.steps() * pixels(bucket) / 1e6;
+        return base.toMillis() + rows * (perRow.toMillis() + perStep);
     }
 
     /** Side of the square patches {@link #nudge} moves. */
@@ -165,7 +199,8 @@ public final class SimulatedEditEngine implements EditEngine {
     public String describe() {
         return "simulated engine (no model; output = colour-inverted input" + (varyPerRun
                 ? ", a few samples moved by one level per run" : "") + "), cost " + base.toMillis() + " ms + "
-                + perRow.toMillis() + " ms/row" + (deviceMemoryPixels == 0 ? ""
+                + perRow.toMillis() + " ms/row" + (perStepMegapixel.isZero() ? ""
+                        : " + " + perStepMegapixel.toNanos() / 1e6 + " ms per row-step-megapixel") + (deviceMemoryPixels == 0 ? ""
                         : ", device memory " + deviceMemoryPixels + " px, planner optimism " + plannerOptimism);
     }
 
@@ -204,12 +239,14 @@ public final class SimulatedEditEngine implements EditEngine {
         return new RgbImage(w, h, d);
     }
 
-    private static void sleep(long ms) {
-        if (ms <= 0) {
+    /** Sleeps until {@code ms} milliseconds after {@code t0Nanos} (deadlines from the start: no rounding drift). */
+    private static void sleepUntil(long t0Nanos, double ms) {
+        long left = t0Nanos + (long) (ms * 1e6) - System.nanoTime();
+        if (left <= 0) {
             return;
         }
         try {
-            Thread.sleep(ms);
+            Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -101,6 +101,12 @@ public final class OffsetTracker<A> {
             orphaned = true;
         }
 
+        /** Its partition was revoked (or the record was delivered again): this ticket will never acknowledge. */
+        @Override
+        public boolean revoked() {
+            return orphaned;
+        }
+
         /** The record's outcome is durable; acknowledges the contiguous prefix it may close. Idempotent. */
         @Override
         public void complete() {

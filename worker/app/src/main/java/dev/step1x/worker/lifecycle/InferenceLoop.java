@@ -23,8 +23,9 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * The one thread that owns the engine: it opens the engine, runs one warm-up batch, opens the consumption
- * gate, then loops taking batches from the batcher and running them ({@link BatchRunner}). Its heartbeat drives
- * liveness; the warm-up drives readiness.
+ * gate, then loops taking batches from the batcher and running them ({@link BatchRunner}). Liveness follows its
+ * progress: each poll for work while idle, and each denoising step (and stage) the engine reports while a batch
+ * runs, so a long batch that advances stays live and one stuck in a step does not; the warm-up drives readiness.
  */
 public final class InferenceLoop implements SmartLifecycle {
 
@@ -45,8 +46,7 @@ public final class InferenceLoop implements SmartLifecycle {
     private volatile boolean ready;
     private volatile Throwable failure;
     private volatile boolean stopRequested;
-    private volatile long heartbeatNanos = System.nanoTime();
-    private volatile long batchStartNanos;
+    private final ProgressWatch progress = new ProgressWatch(System::nanoTime);
     private volatile String engineDescription = "not loaded";
 
     /**
@@ -98,21 +98,21 @@ public final class InferenceLoop implements SmartLifecycle {
             return;
         }
         while (!stopRequested) {
-            heartbeatNanos = System.nanoTime();
+            progress.beat();
             try {
                 Batcher.Batch<Prepared> b = batcher.poll(Duration.ofMillis(250));
                 if (b == null) {
                     continue;
                 }
-                batchStartNanos = System.nanoTime();
-                runner.run(b);
+                progress.batchStarted();
+                runner.run(b, progress);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (Throwable e) {
                 log.error("inference loop error", e);
             } finally {
-                batchStartNanos = 0;
+                progress.batchEnded();
             }
         }
         log.info("inference loop stopped");
@@ -197,14 +197,17 @@ public final class InferenceLoop implements SmartLifecycle {
         return engineDescription;
     }
 
-    /** Nanoseconds since the loop last made progress (0 while healthy and idle-polling). */
+    /**
+     * Nanoseconds since the loop last made progress: a poll for work, or a denoising step or stage of the running
+     * batch (0 before the engine is ready: loading and the warm-up have their own start-up probe).
+     */
     public long stalledNanos() {
-        long now = System.nanoTime();
-        long b = batchStartNanos;
-        if (b != 0) {
-            return now - b;
-        }
-        return ready ? now - heartbeatNanos : 0;
+        return ready ? progress.stalledNanos() : 0;
+    }
+
+    /** The loop's progress: batch time and steps reported so far. */
+    public ProgressWatch progress() {
+        return progress;
     }
 
     /** Closes the engine (context shutdown). */

@@ -1,6 +1,8 @@
 package dev.step1x.worker.lifecycle;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
@@ -23,18 +25,29 @@ public final class WorkerHealth {
         };
     }
 
-    /** DOWN when the engine failed or the loop has not progressed for {@code limit}. In the liveness group. */
-    public static HealthIndicator liveness(InferenceLoop loop, Duration limit) {
+    /**
+     * DOWN when the engine failed or the loop has not progressed for {@code limit}: no poll for work and no denoising
+     * step finished. A batch that runs long but keeps finishing steps stays UP. The limit is read at each probe (it
+     * may follow the learned step time). In the liveness group.
+     */
+    public static HealthIndicator liveness(InferenceLoop loop, Supplier<Duration> limit) {
+        return liveness(loop::failure, loop::stalledNanos, loop.progress(), limit);
+    }
+
+    /** Liveness from its parts: the engine's failure, the stall, the progress shown in the details. */
+    static HealthIndicator liveness(Supplier<Throwable> failure, LongSupplier stalledNanos, ProgressWatch progress,
+            Supplier<Duration> limit) {
         return () -> {
-            if (loop.failure() != null) {
-                return Health.down().withDetail("error", String.valueOf(loop.failure())).build();
+            Throwable failed = failure.get();
+            if (failed != null) {
+                return Health.down().withDetail("error", String.valueOf(failed)).build();
             }
-            long stalled = loop.stalledNanos();
-            if (stalled > limit.toNanos()) {
-                return Health.down().withDetail("stalledMs", stalled / 1_000_000)
-                        .withDetail("limitMs", limit.toMillis()).build();
-            }
-            return Health.up().withDetail("stalledMs", stalled / 1_000_000).build();
+            long stalled = stalledNanos.getAsLong();
+            Duration max = limit.get();
+            Health.Builder h = stalled > max.toNanos() ? Health.down() : Health.up();
+            return h.withDetail("stalledMs", stalled / 1_000_000).withDetail("limitMs", max.toMillis())
+                    .withDetail("batchMs", progress.batchNanos() / 1_000_000).withDetail("steps", progress.steps())
+                    .build();
         };
     }
 }

@@ -25,6 +25,11 @@ public enum WorkerMeters {
     BATCH_FILL_RATIO("step1x.inference.batch.fill.ratio", "Batch fill ratio (rows / max rows of the bucket)"),
     /** Counter: batches re-run in parts after the engine failed on them (halves after out of memory, else rows alone). */
     BATCH_SPLITS("step1x.inference.batch.splits", "Batches re-run in parts after an engine failure"),
+    /**
+     * Counter: queued requests of revoked partitions given up before they ran (not answered, not committed here;
+     * the partitions' new owners run them).
+     */
+    REVOKED_DROPPED("step1x.inference.revoked.dropped", "Queued requests of revoked partitions given up unrun"),
     /** Counter: requests inferred (rows). Triton: nv_inference_count. */
     INFERENCE_COUNT("step1x.inference.count", "Requests run by the engine"),
     /** Counter: engine batches. Triton: nv_inference_exec_count. */

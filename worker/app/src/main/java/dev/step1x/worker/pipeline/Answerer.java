@@ -115,6 +115,25 @@ public final class Answerer {
         return sink.result(requestId, json, attempt, traceparent);
     }
 
+    /**
+     * Gives a request up when this worker no longer owns it or any delivery attached to it (revoked partitions): not
+     * answered, not committed here; the partitions' new owners run it.
+     *
+     * @return true when it was given up
+     */
+    public boolean giveUpIfRevoked(Accepted a) {
+        if (!a.delivery().completion().revoked()) {
+            return false;
+        }
+        List<Delivery> attached = deliveries.releaseIfAllRevoked(a.inFlightKey());
+        if (attached == null) {
+            return false;
+        }
+        a.delivery().completion().abandon();
+        attached.forEach(d -> d.completion().abandon());
+        return true;
+    }
+
     /** Gives a request up without answering it: its deliveries are redelivered later. */
     public void abandon(Accepted a) {
         a.delivery().completion().abandon();

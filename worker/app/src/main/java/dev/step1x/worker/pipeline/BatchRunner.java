@@ -5,6 +5,8 @@ import dev.step1x.contracts.ErrorCode;
 import dev.step1x.engine.pipeline.BucketKey;
 import dev.step1x.engine.pipeline.EditEngine;
 import dev.step1x.engine.pipeline.EditOutput;
+import dev.step1x.engine.pipeline.EditProgress;
+import dev.step1x.worker.batching.BatchTimeBudget;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.EngineLimits;
 import dev.step1x.worker.metrics.WorkerMeters;
@@ -22,8 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The only stage on the device thread: runs a batch on the engine and hands its rows to the {@link Finisher}. A
  * batch that runs out of device memory is run again in halves (and the bucket's batches are capped from then on);
- * one that fails otherwise is run row by row, so one bad request does not fail the others. Nothing else happens
- * here: the CPU work around the engine is the other stages'.
+ * one that fails otherwise is run row by row, so one bad request does not fail the others. Before a batch runs, its
+ * requests of revoked partitions are given up ({@link RevokedWork}) and a bucket whose lone request would outlast the
+ * {@link BatchTimeBudget} is refused (EXCEEDS_TIME_BUDGET); after it ran, its time teaches the budget. Nothing else
+ * happens here: the CPU work around the engine is the other stages'.
  */
 public final class BatchRunner {
 
@@ -33,6 +37,8 @@ public final class BatchRunner {
     private static final List<String> ENGINE_STAGES = List.of("mllm", "vaeEncode", "denoise", "vaeDecode");
 
     private final EngineLimits limits;
+    private final BatchTimeBudget budget;
+    private final RevokedWork revoked;
     private final Finisher finisher;
     private final Answerer answerer;
     private final WorkerStats stats;
@@ -40,9 +46,11 @@ public final class BatchRunner {
     private final AtomicLong peakNative = new AtomicLong();
     private volatile EditEngine engine;
 
-    public BatchRunner(EngineLimits limits, Finisher finisher, Answerer answerer, WorkerStats stats,
-            MeterRegistry meters) {
+    public BatchRunner(EngineLimits limits, BatchTimeBudget budget, RevokedWork revoked, Finisher finisher,
+            Answerer answerer, WorkerStats stats, MeterRegistry meters) {
         this.limits = limits;
+        this.budget = budget;
+        this.revoked = revoked;
         this.finisher = finisher;
         this.answerer = answerer;
         this.stats = stats;
@@ -68,8 +76,13 @@ public final class BatchRunner {
         return false;
     }
 
-    /** Runs one batch; called only by the inference thread. */
+    /** Runs one batch without watching its steps. */
     public void run(Batcher.Batch<Prepared> batch) {
+        run(batch, EditProgress.NONE);
+    }
+
+    /** Runs one batch, telling {@code progress} of each finished denoising step; called only by the inference thread. */
+    public void run(Batcher.Batch<Prepared> batch, EditProgress progress) {
         for (Prepared x : batch.expired()) {
             answerer.failed(x, new RequestFailure(ErrorCode.DEADLINE_EXCEEDED, "the deadline " + x.deadline()
                     + " passed while the request was queued"), null, null);
@@ -77,19 +90,33 @@ public final class BatchRunner {
         if (batch.isEmpty()) {
             return;
         }
-        List<Prepared> items = batch.items();
+        List<Prepared> items = revoked.keepOwned(batch.items());
+        if (items.isEmpty()) {
+            return;
+        }
+        if (items.size() != batch.items().size()) {
+            batch = new Batcher.Batch<>(batch.key(), items, batch.maxRows(), List.of());
+        }
+        String overBudget = budget.refusal(batch.key());
+        if (overBudget != null) {
+            for (Prepared x : items) {
+                answerer.failed(x, new RequestFailure(ErrorCode.EXCEEDS_TIME_BUDGET, overBudget), null, null);
+            }
+            return;
+        }
         long start = System.nanoTime();
         List<EditOutput> outputs;
         try {
-            outputs = engine.edit(items.stream().map(Prepared::input).toList());
+            outputs = engine.edit(items.stream().map(Prepared::input).toList(), progress);
             if (outputs.size() != items.size()) {
                 throw new IllegalStateException("engine returned " + outputs.size() + " outputs for " + items.size());
             }
         } catch (RuntimeException | OutOfMemoryError e) {
-            retryInParts(batch, e, start);
+            retryInParts(batch, e, start, progress);
             return;
         }
         long nanos = System.nanoTime() - start;
+        budget.measured(batch.key(), items.size(), nanos);
         record(batch, outputs.get(0), nanos);
         EditResult.BatchInfo info = batchInfo(batch.key(), items.size());
         for (int i = 0; i < items.size(); i++) {
@@ -100,7 +127,7 @@ public final class BatchRunner {
         }
     }
 
-    private void retryInParts(Batcher.Batch<Prepared> batch, Throwable e, long start) {
+    private void retryInParts(Batcher.Batch<Prepared> batch, Throwable e, long start, EditProgress progress) {
         List<Prepared> items = batch.items();
         boolean oom = isOutOfMemory(e);
         if (items.size() > 1 && oom) {
@@ -111,8 +138,9 @@ public final class BatchRunner {
                     + "bucket now hold at most {}", items.size(), batch.key(), e.toString(), half, items.size() - half,
                     cap);
             WorkerMeters.BATCH_SPLITS.counter(meters).increment();
-            run(new Batcher.Batch<>(batch.key(), items.subList(0, half), batch.maxRows(), List.of()));
-            run(new Batcher.Batch<>(batch.key(), items.subList(half, items.size()), batch.maxRows(), List.of()));
+            run(new Batcher.Batch<>(batch.key(), items.subList(0, half), batch.maxRows(), List.of()), progress);
+            run(new Batcher.Batch<>(batch.key(), items.subList(half, items.size()), batch.maxRows(), List.of()),
+                    progress);
             return;
         }
         if (items.size() > 1) {
@@ -120,7 +148,7 @@ public final class BatchRunner {
             log.warn("batch of {} in {} failed ({}); running its rows alone", items.size(), batch.key(), e.toString());
             WorkerMeters.BATCH_SPLITS.counter(meters).increment();
             for (Prepared x : items) {
-                run(new Batcher.Batch<>(batch.key(), List.of(x), batch.maxRows(), List.of()));
+                run(new Batcher.Batch<>(batch.key(), List.of(x), batch.maxRows(), List.of()), progress);
             }
             return;
         }

@@ -11,4 +11,12 @@ public interface Completion {
 
     /** The pipeline gives the request up without answering it (shutdown): its source must deliver it again. */
     void abandon();
+
+    /**
+     * True when this worker no longer owns the request (its partition was revoked in a rebalance): its answer would
+     * not be committed here, and the new owner runs it again, so work not yet started is better given up.
+     */
+    default boolean revoked() {
+        return false;
+    }
 }

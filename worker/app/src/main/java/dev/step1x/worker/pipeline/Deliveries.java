@@ -55,6 +55,20 @@ public final class Deliveries {
         return release(inFlightKey);
     }
 
+    /**
+     * Releases the request when every delivery attached to it was revoked too (the running one is the caller's to
+     * check), and returns them; null, releasing nothing, when one of them is still owned here and needs the answer.
+     */
+    List<Delivery> releaseIfAllRevoked(String inFlightKey) {
+        synchronized (attachedByKey) {
+            List<Delivery> attached = attachedByKey.get(inFlightKey);
+            if (attached != null && !attached.stream().allMatch(d -> d.completion().revoked())) {
+                return null;
+            }
+            return release(inFlightKey);
+        }
+    }
+
     /** The request leaves the pipeline (answered or given up): the deliveries that were attached to it. */
     List<Delivery> release(String inFlightKey) {
         synchronized (attachedByKey) {

@@ -147,4 +147,22 @@ class BatcherTest {
         assertThat(ms).isBetween(30L, 1000L);
         assertThat(b.poll(Duration.ofMillis(20))).isNull();
     }
+
+    @Test
+    void removeIfTakesOnlyTheMatchingRequestsInArrivalOrder() {
+        Batcher<Req> b = batcher(4, 4);
+        b.add(new Req("a1", SMALL, 5, null));
+        b.add(new Req("b1", BIG, 5, null));
+        b.add(new Req("a2", BIG, 9, null));
+        b.add(new Req("b2", SMALL, 5, null));
+        List<Req> removed = b.removeIf(r -> r.id().startsWith("a"));
+        assertThat(removed).extracting(Req::id).containsExactly("a1", "a2");
+        assertThat(b.depth()).isEqualTo(2);
+        advanceMs(150);
+        List<String> left = new ArrayList<>();
+        for (Batcher.Batch<Req> x = b.pollReady(); x != null; x = b.pollReady()) {
+            x.items().forEach(r -> left.add(r.id()));
+        }
+        assertThat(left).containsExactlyInAnyOrder("b1", "b2");
+    }
 }

@@ -79,9 +79,9 @@ class DeploymentFilesTest {
             }
         });
         Map<String, Object> shutdown = map(v, "shutdown");
-        props.put("worker.kafka.worst-batch-time", integer(shutdown, "worstBatchSeconds") + "s");
+        props.put("worker.batching.batch-time-budget", integer(shutdown, "batchTimeBudgetSeconds") + "s");
         props.put("worker.lifecycle.drain-grace",
-                (integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")) + "s");
+                (integer(shutdown, "batchTimeBudgetSeconds") + integer(shutdown, "publishSeconds")) + "s");
         props.put("worker.kafka.static-membership", "true"); // the chart adds it with kafka.staticMembership
         // the weights volume is the model directory (templates/configmap.yaml); config wins over it
         props.putIfAbsent("worker.engine.model-dir", String.valueOf(map(v, "model").get("mountPath")));
@@ -124,10 +124,17 @@ class DeploymentFilesTest {
         assertThat(bound.getBatching().getMaxBatchRows()).isEqualTo(Integer.parseInt(worker.get("worker.batching.max-batch-rows")));
         assertThat(bound.getBatching().getMaxDelay()).isEqualTo(DurationStyle.detectAndParse(worker.get("worker.batching.max-delay")));
         assertThat(bound.getLimits().getMaxInputBytes()).isEqualTo(Long.parseLong(worker.get("worker.limits.max-input-bytes")));
-        assertThat(bound.getKafka().getWorstBatchTime()).isEqualTo(Duration.ofSeconds(integer(shutdown, "worstBatchSeconds")));
+        assertThat(bound.getBatching().getBatchTimeBudget())
+                .isEqualTo(Duration.ofSeconds(integer(shutdown, "batchTimeBudgetSeconds")));
         assertThat(bound.getKafka().isStaticMembership()).isTrue();
         assertThat(bound.getLifecycle().getDrainGrace()).isEqualTo(Duration.ofSeconds(
-                integer(shutdown, "worstBatchSeconds") + integer(shutdown, "publishSeconds")));
+                integer(shutdown, "batchTimeBudgetSeconds") + integer(shutdown, "publishSeconds")));
+        // the chart's drain grace and poll interval are what the worker derives from the same budget by itself
+        WorkerProperties derived = new WorkerProperties();
+        derived.getBatching().setBatchTimeBudget(bound.getBatching().getBatchTimeBudget());
+        assertThat(derived.drainGrace()).isEqualTo(bound.drainGrace());
+        assertThat(derived.maxPollIntervalMs()).isEqualTo(bound.maxPollIntervalMs()).isEqualTo(350_000);
+        assertThat(bound.maxInFlight()).as("two batches").isEqualTo(2 * bound.getBatching().getMaxBatchRows());
     }
 
     /** The storage keys the chart offers bind as the pods get them: an env var per key, or the properties file. */
@@ -222,9 +229,11 @@ class DeploymentFilesTest {
     @Test
     void gracePeriodCoversTheDrainAndTheShutdownPhase() throws IOException {
         Map<String, Object> s = map(values(), "shutdown");
-        int grace = integer(s, "terminationGracePeriodSeconds");
         int preStop = integer(s, "preStopSleepSeconds");
-        int drain = integer(s, "worstBatchSeconds") + integer(s, "publishSeconds");
+        int drain = integer(s, "batchTimeBudgetSeconds") + integer(s, "publishSeconds");
+        int set = integer(s, "terminationGracePeriodSeconds");
+        // 0: the chart derives it (templates/_helpers.tpl "terminationGraceSeconds")
+        int grace = set > 0 ? set : preStop + drain + integer(s, "exitMarginSeconds");
         assertThat(grace).isGreaterThanOrEqualTo(preStop + drain + integer(s, "exitMarginSeconds"));
         assertThat(grace).as("inside the two minutes of a spot notice").isLessThanOrEqualTo(120);
 

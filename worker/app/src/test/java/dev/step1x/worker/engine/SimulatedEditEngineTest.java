@@ -111,4 +111,35 @@ class SimulatedEditEngineTest {
                 .hasMessageContaining("CUDA out of memory").hasMessageContaining("3 rows");
         assertThat(engine.maxBatchRequests(a.bucket())).isEqualTo(Integer.MAX_VALUE);
     }
+
+    @Test
+    void reportsEachSimulatedStepAndCostsMoreForMoreStepsAndPixels() throws Exception {
+        // 20 ms per row, step and megapixel: a 512-level row (~0.26 MP) at 28 steps costs ~150 ms
+        SimulatedEditEngine stepped = new SimulatedEditEngine(Duration.ZERO, Duration.ZERO, Duration.ofMillis(20), 0,
+                1.0, false);
+        EditInput in = input(Images.LANDSCAPE_PNG, 1);
+        double oneRow = stepped.costMillis(in.bucket(), 1);
+        double mp = (double) in.bucket().width() * in.bucket().height() / 1e6;
+        assertThat(oneRow).isCloseTo(20 * 28 * mp, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(stepped.costMillis(in.bucket(), 2)).isCloseTo(2 * oneRow, org.assertj.core.data.Offset.offset(1e-6));
+        List<Integer> steps = new java.util.ArrayList<>();
+        List<Long> at = new java.util.ArrayList<>();
+        long t0 = System.nanoTime();
+        stepped.edit(List.of(in), new dev.step1x.engine.pipeline.EditProgress() {
+            @Override
+            public void step(int done, int total) {
+                assertThat(total).isEqualTo(28);
+                steps.add(done);
+                at.add(System.nanoTime() - t0);
+            }
+        });
+        long took = System.nanoTime() - t0;
+        assertThat(steps).hasSize(28).startsWith(1, 2, 3).endsWith(28);
+        assertThat(took / 1e6).as("the whole cost is slept").isGreaterThanOrEqualTo(oneRow);
+        assertThat(at.get(0) / 1e6).as("the first step ends after the stages before it and one step")
+                .isGreaterThanOrEqualTo(oneRow * (0.15 + 0.8 / 28));
+        for (int i = 1; i < at.size(); i++) {
+            assertThat(at.get(i)).as("steps in order, spread over the batch").isGreaterThan(at.get(i - 1));
+        }
+    }
 }

@@ -91,7 +91,7 @@ class AdapterIT {
         Path loras = model.resolve(DemoModel.ADAPTER_DIR);
         List<String> args = new ArrayList<>(ItEnvironment.workerArgs(topics,
                 "worker.id=adapters", "worker.engine.model-dir=" + model, "worker.engine.model-versions=v1.1",
-                "worker.kafka.worst-batch-time=10m", "worker.batching.max-delay=3s",
+                "worker.batching.batch-time-budget=10m", "worker.batching.max-delay=3s",
                 "worker.lora.catalog.demo-style-a=" + loras.resolve("demo-style-a.safetensors"),
                 "worker.lora.catalog.demo-style-b=s3://" + ItEnvironment.INPUTS + "/adapters/demo-style-b.safetensors",
                 "worker.lora.catalog.broken=" + tmp.resolve("not-a-lora.safetensors"),

@@ -152,7 +152,7 @@ class EngineStartupIT {
         Topics own = Topics.of("engine-startup-model", 1);
         List<String> args = new ArrayList<>(ItEnvironment.workerArgs(own,
                 "worker.id=demo-v11", "worker.engine.model-dir=" + v11Only, "worker.engine.model-versions=v1.1",
-                "worker.kafka.worst-batch-time=10m"));
+                "worker.batching.batch-time-budget=10m"));
         try (ConfigurableApplicationContext worker = Workers.start(args);
                 Collector results = new Collector(own.results());
                 KafkaProducer<byte[], byte[]> producer = ItEnvironment.producer()) {

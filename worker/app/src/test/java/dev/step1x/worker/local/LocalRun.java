@@ -288,7 +288,7 @@ public final class LocalRun implements Callable<Integer> {
                     if (qwenDir != null) {
                         props.add("--worker.engine.qwen-dir=" + qwenDir.toAbsolutePath());
                     }
-                    props.add("--worker.kafka.worst-batch-time=10m");
+                    props.add("--worker.batching.batch-time-budget=10m");
                 }
                 // the demo model's two LoRA adapters, when it has them: some requests name one (docs/lora-fp8.md)
                 List<String> adapters = new ArrayList<>();

@@ -14,6 +14,15 @@ public interface EditEngine extends AutoCloseable {
     List<EditOutput> edit(List<EditInput> inputs);
 
     /**
+     * {@link #edit(List)}, telling {@code progress} (on the calling thread) as each denoising step of the batch
+     * finishes, so that a caller can tell a long batch that advances from one that hangs. An engine without steps
+     * reports nothing.
+     */
+    default List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
+        return edit(inputs);
+    }
+
+    /**
      * The most requests of {@code bucket} one batch may hold on this engine's device (0: not even one fits);
      * unlimited unless the engine plans its memory.
      */

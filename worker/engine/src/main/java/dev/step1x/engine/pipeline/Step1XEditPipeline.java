@@ -190,6 +190,7 @@ public final class Step1XEditPipeline implements EditEngine {
         return ai.djl.util.cuda.CudaUtils.getGpuMemory(runtime.device()).getUsed();
     }
 
+    @Override
     public synchronized List<EditOutput> edit(List<EditInput> inputs, EditProgress progress) {
         return edit(inputs, progress, NoiseSource.SEEDED, Tap.NONE);
     }
