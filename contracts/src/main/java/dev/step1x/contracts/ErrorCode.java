@@ -60,6 +60,13 @@ public enum ErrorCode {
     OUT_OF_MEMORY(true, ResultStatus.FAILED),
     /** The request does not fit the device even in a batch of one (e.g. sizeLevel 1024 on a small GPU). */
     DOES_NOT_FIT_DEVICE(false, ResultStatus.FAILED),
+    /**
+     * The request was started on the device {@code worker.poison.max-starts} times (default 3) and every worker
+     * running it died before answering (a native crash, a heap exhaustion): it is answered with this code instead
+     * of being run again, so that it cannot crash-loop through the fleet. Not retryable: sending the same request
+     * again crashes the worker again.
+     */
+    REPEATED_CRASH(false, ResultStatus.FAILED),
     /** S3 failed, timed out or throttled beyond the worker's retry budget. */
     STORAGE_UNAVAILABLE(true, ResultStatus.FAILED),
     /** The inference engine failed (native error, non-finite values). */

@@ -32,6 +32,7 @@ public class WorkerProperties {
     private final WorkerKafkaProperties kafka = new WorkerKafkaProperties();
     private final MetricsProperties metrics = new MetricsProperties();
     private final LifecycleProperties lifecycle = new LifecycleProperties();
+    private final PoisonProperties poison = new PoisonProperties();
 
     public String getId() { return id; }
     public void setId(String id) { this.id = id; }
@@ -44,6 +45,7 @@ public class WorkerProperties {
     public WorkerKafkaProperties getKafka() { return kafka; }
     public MetricsProperties getMetrics() { return metrics; }
     public LifecycleProperties getLifecycle() { return lifecycle; }
+    public PoisonProperties getPoison() { return poison; }
 
     /**
      * S3 access. The retry, the per-bucket circuit breakers and the bulkhead around every call are configured with

@@ -41,9 +41,17 @@ public record EngineSettings(String mode, String modelDir, String qwenDir, Strin
      * The stand-in engine's cost model and simulated device memory.
      *
      * @param varyPerRun each run of a request gives slightly different output bytes, as a real GPU fleet's do
+     * @param crashInstruction test only: a batch with a row whose instruction contains it halts the JVM; null: off
      */
     public record Simulated(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism,
-            boolean varyPerRun) {}
+            boolean varyPerRun, String crashInstruction) {
+
+        /** Without a crash instruction. */
+        public Simulated(Duration base, Duration perRow, long deviceMemoryPixels, double plannerOptimism,
+                boolean varyPerRun) {
+            this(base, perRow, deviceMemoryPixels, plannerOptimism, varyPerRun, null);
+        }
+    }
 
     /** The batch run before the worker reports ready. */
     public record Warmup(boolean enabled, int sizeLevel, int steps) {}

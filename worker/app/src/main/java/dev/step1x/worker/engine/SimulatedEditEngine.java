@@ -22,9 +22,13 @@ import java.util.Map;
  * GPU type): a request computed twice then gets two different outputs, so a worker that re-computes instead of
  * reusing its output shows. A batch costs
  * {@code base + perRow * rows} of wall time ({@link Thread#sleep}), split over the stage names the real
- * engine reports.
+ * engine reports. For tests of the crash-loop protection, {@link #crashingOn} makes a batch holding a given
+ * instruction halt the JVM, as a native crash of the real engine would.
  */
 public final class SimulatedEditEngine implements EditEngine {
+
+    /** The exit code of a halt by {@link #crashingOn} (as a process killed by SIGABRT reports it). */
+    public static final int CRASH_EXIT_CODE = 134;
 
     private final Duration base;
     private final Duration perRow;
@@ -33,6 +37,7 @@ public final class SimulatedEditEngine implements EditEngine {
     private final boolean varyPerRun;
     private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
+    private volatile String crashInstruction;
 
     /** Unlimited device memory. */
     public SimulatedEditEngine(Duration base, Duration perRow) {
@@ -66,6 +71,17 @@ public final class SimulatedEditEngine implements EditEngine {
         this.deviceMemoryPixels = deviceMemoryPixels;
         this.plannerOptimism = plannerOptimism;
         this.varyPerRun = varyPerRun;
+    }
+
+    /**
+     * Test only: a batch with a row whose instruction contains {@code text} halts the JVM with
+     * {@link #CRASH_EXIT_CODE} (no shutdown hooks, no answer: what a segfault in native code does).
+     *
+     * @param text null or blank: never
+     */
+    public SimulatedEditEngine crashingOn(String text) {
+        this.crashInstruction = text == null || text.isBlank() ? null : text;
+        return this;
     }
 
     @Override
@@ -102,6 +118,7 @@ public final class SimulatedEditEngine implements EditEngine {
         }
         long costMs = base.toMillis() + perRow.toMillis() * inputs.size();
         sleep(costMs);
+        haltOnCrashInstruction(inputs);
         List<RgbImage> images = new ArrayList<>(inputs.size());
         // one seed per run (a batch): its rows differ from any other run of the same requests
         java.util.SplittableRandom run = new java.util.SplittableRandom(System.nanoTime() ^ runs.incrementAndGet() << 32);
@@ -213,6 +230,21 @@ public final class SimulatedEditEngine implements EditEngine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private void haltOnCrashInstruction(List<EditInput> inputs) {
+        String token = crashInstruction;
+        if (token == null) {
+            return;
+        }
+        for (EditInput in : inputs) {
+            if (in.instruction() != null && in.instruction().contains(token)) {
+                System.err.println("simulated engine: halting the JVM (exit " + CRASH_EXIT_CODE + ") on a batch of "
+                        + inputs.size() + " with the configured crash instruction");
+                System.err.flush();
+                Runtime.getRuntime().halt(CRASH_EXIT_CODE);
+            }
         }
     }
 }

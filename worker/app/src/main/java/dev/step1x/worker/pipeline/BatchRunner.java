@@ -37,16 +37,18 @@ public final class BatchRunner {
     private final Answerer answerer;
     private final WorkerStats stats;
     private final MeterRegistry meters;
+    private final RequestStarts starts;
     private final AtomicLong peakNative = new AtomicLong();
     private volatile EditEngine engine;
 
     public BatchRunner(EngineLimits limits, Finisher finisher, Answerer answerer, WorkerStats stats,
-            MeterRegistry meters) {
+            MeterRegistry meters, RequestStarts starts) {
         this.limits = limits;
         this.finisher = finisher;
         this.answerer = answerer;
         this.stats = stats;
         this.meters = meters;
+        this.starts = starts;
         Gauge.builder(WorkerMeters.ENGINE_PEAK_MEMORY.meterName(), peakNative, AtomicLong::get)
                 .description(WorkerMeters.ENGINE_PEAK_MEMORY.description()).baseUnit("bytes").register(meters);
     }
@@ -74,7 +76,8 @@ public final class BatchRunner {
             answerer.failed(x, new RequestFailure(ErrorCode.DEADLINE_EXCEEDED, "the deadline " + x.deadline()
                     + " passed while the request was queued"), null, null);
         }
-        if (batch.isEmpty()) {
+        // counts each row's start where it survives a crash; a row started before runs alone (null: split and run)
+        if (batch.isEmpty() || (batch = starts.starting(batch, this::run)) == null) {
             return;
         }
         List<Prepared> items = batch.items();
