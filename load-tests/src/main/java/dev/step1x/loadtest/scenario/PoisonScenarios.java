@@ -24,7 +24,7 @@ import java.util.Optional;
  * whose run halts the worker's JVM every time (the simulated engine's test-only crash instruction, as a native
  * crash of the real engine would); the worker is started again whenever it dies, as Kubernetes would. The start
  * count kept beside each output must end the loop: the request is answered FAILED / REPEATED_CRASH after at most
- * {@link #MAX_STARTS} starts, and every other request SUCCEEDED.
+ * {@link #MAX_STARTS} starts, and every good request SUCCEEDED (lost, duplicated and unanswered 0).
  */
 final class PoisonScenarios {
 
@@ -47,7 +47,7 @@ final class PoisonScenarios {
         public String description() {
             return "steady load with one request that halts the worker's JVM whenever it runs; the worker is restarted "
                     + "each time it dies: the request is answered FAILED/REPEATED_CRASH after at most " + MAX_STARTS
-                    + " starts, every other request SUCCEEDED";
+                    + " starts, every good request SUCCEEDED";
         }
 
         @Override
@@ -117,7 +117,7 @@ final class PoisonScenarios {
             r.criterion("at most " + MAX_STARTS + " crashes, each the engine's halt", crashes == exitCodes.size()
                     && crashes >= 1 && crashes <= MAX_STARTS, "exit codes " + exitCodes);
             int good = c.expectedGood();
-            r.criterion("every other request succeeded", c.succeeded() == good, c.succeeded() + " of " + good);
+            r.criterion("every good request succeeded", c.succeeded() == good, c.succeeded() + " of " + good);
             r.criterion("the last worker is alive", w.isAlive(), w.isAlive() ? "alive" : "exited");
             r.benchmark("crashes", crashes);
             r.benchmark("poisonAnsweredAfterSeconds", LoadRun.round((answeredAt - sentAt) / 1000.0));
