@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,7 +74,8 @@ public final class RequestStarts implements AutoCloseable {
     private final Settings settings;
     private final ObjectStore store;
     private final Map<Accepted, Starts> known = new ConcurrentHashMap<>();
-    private final ExecutorService deletes = Executors.newSingleThreadExecutor(Threads.named("marker-delete"));
+    /** Writes the markers of a batch's rows in parallel, and deletes markers after FAILED answers. */
+    private final ExecutorService io = Executors.newFixedThreadPool(4, Threads.named("start-count"));
 
     public RequestStarts(Settings settings, ObjectStore store) {
         this.settings = settings;
@@ -161,13 +163,17 @@ public final class RequestStarts implements AutoCloseable {
             }
             return null;
         }
+        // the rows' markers are written at once (one S3 round trip before the batch, not one per row)
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (Prepared p : items) {
             Starts s = starts(p);
             if (!s.startedHere) {
-                write(p.accepted(), s.earlier + 1);
                 s.startedHere = true;
+                writes.add(items.size() == 1 ? CompletableFuture.completedFuture(write(p.accepted(), s.earlier + 1))
+                        : writeAsync(p.accepted(), s.earlier + 1));
             }
         }
+        writes.forEach(CompletableFuture::join);
         return batch;
     }
 
@@ -175,17 +181,26 @@ public final class RequestStarts implements AutoCloseable {
         return known.computeIfAbsent(p.accepted(), a -> new Starts(0));
     }
 
+    private CompletableFuture<Void> writeAsync(Accepted a, int count) {
+        try {
+            return CompletableFuture.supplyAsync(() -> write(a, count), io);
+        } catch (RejectedExecutionException stopping) {
+            return CompletableFuture.completedFuture(write(a, count));
+        }
+    }
+
     /** Writes the marker; an S3 failure is logged and the request runs unprotected (availability first). */
-    private void write(Accepted a, int count) {
+    private Void write(Accepted a, int count) {
         EditRequest r = a.request();
         try {
             store.replace(r.output().bucket(), markerKey(r), new byte[0], CONTENT_TYPE, Map.of(
                     OutputObjects.REQUEST_ID, r.requestId(), OutputObjects.PAYLOAD_SHA256,
                     OutputObjects.payloadSha256(r), STARTS, Integer.toString(count)));
-        } catch (StorageException e) {
+        } catch (RuntimeException e) {
             log.warn("{}: could not write its start count {} (it runs without crash-loop protection): {}", a, count,
-                    e.getMessage());
+                    e.toString());
         }
+        return null;
     }
 
     /**
@@ -200,7 +215,7 @@ public final class RequestStarts implements AutoCloseable {
         }
         EditRequest r = a.request();
         try {
-            deletes.execute(() -> {
+            io.execute(() -> {
                 try {
                     store.delete(r.output().bucket(), markerKey(r));
                 } catch (StorageException e) {
@@ -220,6 +235,6 @@ public final class RequestStarts implements AutoCloseable {
 
     @Override
     public void close() {
-        deletes.shutdown();
+        io.shutdown();
     }
 }
