@@ -134,8 +134,8 @@ public class WorkerConfiguration {
 
     /** Crash-loop protection: each request's starts counted in a marker object beside its output. */
     @Bean(destroyMethod = "close")
-    RequestStarts requestStarts(WorkerProperties props, ObjectStore store) {
-        return new RequestStarts(props.getPoison().toSettings(), store);
+    RequestStarts requestStarts(WorkerProperties props, ObjectStore store, CpuMeter cpu) {
+        return new RequestStarts(props.getPoison().toSettings(), store, cpu);
     }
 
     @Bean

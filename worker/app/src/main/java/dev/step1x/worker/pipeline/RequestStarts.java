@@ -4,6 +4,7 @@ import dev.step1x.contracts.EditRequest;
 import dev.step1x.contracts.EditResult;
 import dev.step1x.contracts.ErrorCode;
 import dev.step1x.worker.batching.Batcher;
+import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.publish.Threads;
 import dev.step1x.worker.storage.ObjectStore;
 import dev.step1x.worker.storage.StorageException;
@@ -73,13 +74,16 @@ public final class RequestStarts implements AutoCloseable {
 
     private final Settings settings;
     private final ObjectStore store;
+    private final CpuMeter cpu;
     private final Map<Accepted, Starts> known = new ConcurrentHashMap<>();
     /** Writes the markers of a batch's rows in parallel, and deletes markers after FAILED answers. */
     private final ExecutorService io = Executors.newFixedThreadPool(4, Threads.named("start-count"));
 
-    public RequestStarts(Settings settings, ObjectStore store) {
+    /** @param cpu where the marker calls' CPU time is counted (as S3) */
+    public RequestStarts(Settings settings, ObjectStore store, CpuMeter cpu) {
         this.settings = settings;
         this.store = store;
+        this.cpu = cpu;
     }
 
     /** The marker object's key: beside the output, under the same prefix. */
@@ -100,6 +104,7 @@ public final class RequestStarts implements AutoCloseable {
         }
         EditRequest r = a.request();
         Optional<ObjectStore.StoredObject> marker;
+        long c0 = CpuMeter.start();
         try {
             marker = store.head(r.output().bucket(), markerKey(r));
         } catch (StorageException e) {
@@ -107,6 +112,8 @@ public final class RequestStarts implements AutoCloseable {
                 throw e;
             }
             throw new RequestFailure(e.kind().code(), "reading the start count: " + e.getMessage());
+        } finally {
+            cpu.stop(CpuMeter.Part.S3, c0);
         }
         int earlier = marker.map(m -> startsFor(r, m)).orElse(0);
         if (earlier >= settings.maxStarts()) {
@@ -192,6 +199,7 @@ public final class RequestStarts implements AutoCloseable {
     /** Writes the marker; an S3 failure is logged and the request runs unprotected (availability first). */
     private Void write(Accepted a, int count) {
         EditRequest r = a.request();
+        long c0 = CpuMeter.start();
         try {
             store.replace(r.output().bucket(), markerKey(r), new byte[0], CONTENT_TYPE, Map.of(
                     OutputObjects.REQUEST_ID, r.requestId(), OutputObjects.PAYLOAD_SHA256,
@@ -199,6 +207,8 @@ public final class RequestStarts implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("{}: could not write its start count {} (it runs without crash-loop protection): {}", a, count,
                     e.toString());
+        } finally {
+            cpu.stop(CpuMeter.Part.S3, c0);
         }
         return null;
     }

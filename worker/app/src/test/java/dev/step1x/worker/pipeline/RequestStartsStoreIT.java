@@ -10,6 +10,7 @@ import dev.step1x.contracts.EditResult;
 import dev.step1x.contracts.ErrorCode;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.config.WorkerProperties;
+import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.storage.S3ObjectStore;
 import dev.step1x.worker.support.ItEnvironment;
 import java.nio.charset.StandardCharsets;
@@ -80,7 +81,7 @@ class RequestStartsStoreIT {
     void startsAreCountedOncePerProcessAndARestartedRequestRunsAlone() throws Exception {
         String run = "s" + System.nanoTime();
         List<Batcher.Batch<Prepared>> ranSeparately = new ArrayList<>();
-        RequestStarts first = new RequestStarts(new RequestStarts.Settings(3), store);
+        RequestStarts first = new RequestStarts(new RequestStarts.Settings(3), store, new CpuMeter());
         Accepted a = accepted(run + "-a");
         Accepted b = accepted(run + "-b");
         first.check(a);
@@ -96,7 +97,7 @@ class RequestStartsStoreIT {
         first.close();
 
         // the process died: the next one reads the count, and a request started before does not share a batch
-        RequestStarts second = new RequestStarts(new RequestStarts.Settings(3), store);
+        RequestStarts second = new RequestStarts(new RequestStarts.Settings(3), store, new CpuMeter());
         Accepted a2 = accepted(run + "-a");
         Accepted c = accepted(run + "-c");
         second.check(a2);
@@ -118,14 +119,14 @@ class RequestStartsStoreIT {
     void aRequestAtTheLimitIsRefusedAndItsMarkerKept() throws Exception {
         String id = "s" + System.nanoTime() + "-poison";
         for (int process = 1; process <= 2; process++) {
-            RequestStarts starts = new RequestStarts(new RequestStarts.Settings(2), store);
+            RequestStarts starts = new RequestStarts(new RequestStarts.Settings(2), store, new CpuMeter());
             Accepted a = accepted(id);
             starts.check(a);
             starts.starting(batch(prepared(a)), x -> {});
             assertThat(starts(a)).isEqualTo(Integer.toString(process));
             starts.close(); // died without an answer
         }
-        RequestStarts third = new RequestStarts(new RequestStarts.Settings(2), store);
+        RequestStarts third = new RequestStarts(new RequestStarts.Settings(2), store, new CpuMeter());
         Accepted a = accepted(id);
         assertThatThrownBy(() -> third.check(a)).isInstanceOfSatisfying(RequestFailure.class, f -> {
             assertThat(f.code()).isEqualTo(ErrorCode.REPEATED_CRASH);
@@ -136,7 +137,7 @@ class RequestStartsStoreIT {
         assertThat(starts(a)).as("kept: a redelivery is answered again without running").isEqualTo("2");
 
         // off: nothing is read or written
-        RequestStarts off = new RequestStarts(new RequestStarts.Settings(0), store);
+        RequestStarts off = new RequestStarts(new RequestStarts.Settings(0), store, new CpuMeter());
         Accepted fresh = accepted(id + "-off");
         off.check(fresh);
         off.starting(batch(prepared(fresh)), x -> {});
