@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * existing output object if an earlier run made one ({@link OutputReuse}), then checks the {@link RequestPolicy}
  * and the deadline, and how often the request was started without an answer ({@link RequestStarts}), reads the
  * input from S3 (or the earlier output of an edit chain), checks and decodes it ({@link InputInspector}), resizes
- * it to its bucket so the device thread does not, and queues it in the {@link Batcher}. S3 trouble parks the request ({@link StorageRetry}) and runs all of this again afterwards.
+ * it to its bucket so the device thread does not, and queues it in the {@link Batcher}. S3 trouble parks the
+ * request ({@link StorageRetry}) and runs all of this again afterwards.
  */
 public final class Prefetch implements AutoCloseable {
 
