@@ -66,6 +66,14 @@ public enum ErrorCode {
      * fewer steps or a smaller size level fit. The message names the estimate and the budget.
      */
     EXCEEDS_TIME_BUDGET(false, ResultStatus.REJECTED),
+
+    /**
+     * The request was started on the device {@code worker.poison.max-starts} times (default 3) and every worker
+     * running it died before answering (a native crash, a heap exhaustion): it is answered with this code instead
+     * of being run again, so that it cannot crash-loop through the fleet. Not retryable: sending the same request
+     * again crashes the worker again.
+     */
+    REPEATED_CRASH(false, ResultStatus.FAILED),
     /** S3 failed, timed out or throttled beyond the worker's retry budget. */
     STORAGE_UNAVAILABLE(true, ResultStatus.FAILED),
     /** The inference engine failed (native error, non-finite values). */

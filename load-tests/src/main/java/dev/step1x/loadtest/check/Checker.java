@@ -119,6 +119,9 @@ public final class Checker implements AutoCloseable {
         }
     }
 
+    /** The worker's start-count marker objects end with this (the output key + it). */
+    static final String START_MARKER_SUFFIX = ".starts";
+
     /** The check itself; call after {@link #awaitSettled}. Gathers what it needs and {@link #evaluate}s it. */
     public CheckResult check(Collection<SentRequest> sent, ResultCollector collector, String outputBucket,
             String outputPrefix) {
@@ -129,6 +132,9 @@ public final class Checker implements AutoCloseable {
             String rest = o.key().substring(outputPrefix.length());
             if (rest.contains("/")) {
                 continue; // not an output of the deterministic form prefix + id + ext
+            }
+            if (rest.endsWith(START_MARKER_SUFFIX)) {
+                continue; // a request's start count (crash-loop protection), beside its output: not an output
             }
             int dot = rest.lastIndexOf('.');
             String id = dot > 0 ? rest.substring(0, dot) : rest;

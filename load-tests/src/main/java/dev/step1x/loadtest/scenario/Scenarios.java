@@ -91,6 +91,7 @@ public final class Scenarios {
                     Scenarios::lateRedelivery),
             new Simple("s3-slow", "S3 answering after 5 s for 10 s, then 503 SlowDown for 30 s (a relay in front of "
                     + "S3Proxy)", false, SIMULATED, Scenarios::s3Slow),
+            PoisonScenarios.CRASH_LOOP,
             new Simple("saturation", "benchmark: closed loop far above capacity, one bucket; device duty cycle",
                     true, SIMULATED, Scenarios::saturation),
             new Simple("infra-cpu", "benchmark: worker CPU per 1024x1024 PNG request with a zero-cost device "

@@ -1,6 +1,7 @@
 package dev.step1x.worker.config;
 
 import dev.step1x.worker.engine.EngineSettings;
+import dev.step1x.worker.engine.SimulatedEditEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,7 +94,7 @@ public class EngineProperties {
                 modelVersions == null ? List.of() : java.util.Collections.unmodifiableList(new ArrayList<>(modelVersions)),
                 new EngineSettings.Simulated(simulated.getBase(), simulated.getPerRow(),
                         simulated.getPerStepMegapixel(), simulated.getDeviceMemoryPixels(),
-                        simulated.getPlannerOptimism(), simulated.isVaryPerRun()),
+                        simulated.getPlannerOptimism(), simulated.isVaryPerRun(), simulated.getCrashInstruction()),
                 new EngineSettings.Warmup(warmup.isEnabled(), warmup.getSizeLevel(), warmup.getSteps()),
                 new EngineSettings.Dit(loraMerged == null ? List.of() : List.copyOf(loraMerged), fp8, fp8Overflow,
                         ditOffload, adapterCacheBytes));
@@ -114,6 +115,12 @@ public class EngineProperties {
          * between batches and GPU types; on in the load tests, so that a request computed twice shows.
          */
         private boolean varyPerRun;
+        /**
+         * Test only (off when empty): a batch with a request whose instruction contains this text halts the JVM
+         * (exit code {@value SimulatedEditEngine#CRASH_EXIT_CODE}) as a native crash of the real engine would, so
+         * that the crash-loop protection ({@code worker.poison.*}) can be exercised.
+         */
+        private String crashInstruction;
 
         public Duration getBase() { return base; }
         public void setBase(Duration base) { this.base = base; }
@@ -127,6 +134,8 @@ public class EngineProperties {
         public void setPlannerOptimism(double optimism) { this.plannerOptimism = optimism; }
         public boolean isVaryPerRun() { return varyPerRun; }
         public void setVaryPerRun(boolean varyPerRun) { this.varyPerRun = varyPerRun; }
+        public String getCrashInstruction() { return crashInstruction; }
+        public void setCrashInstruction(String crashInstruction) { this.crashInstruction = crashInstruction; }
     }
 
     /**

@@ -19,6 +19,7 @@ import dev.step1x.worker.pipeline.Prefetch;
 import dev.step1x.worker.pipeline.Prepared;
 import dev.step1x.worker.pipeline.RequestPolicy;
 import dev.step1x.worker.pipeline.RevokedWork;
+import dev.step1x.worker.pipeline.RequestStarts;
 import dev.step1x.worker.pipeline.StorageRetry;
 import dev.step1x.worker.publish.ResultSink;
 import dev.step1x.worker.publish.StreamBridgeResultSink;
@@ -164,10 +165,16 @@ public class WorkerConfiguration {
         return new Deliveries(props.getLifecycle().getResultCacheSize());
     }
 
+    /** Crash-loop protection: each request's starts counted in a marker object beside its output. */
+    @Bean(destroyMethod = "close")
+    RequestStarts requestStarts(WorkerProperties props, ObjectStore store, CpuMeter cpu) {
+        return new RequestStarts(props.getPoison().toSettings(), store, cpu);
+    }
+
     @Bean
     Answerer answerer(Deliveries deliveries, ResultSink sink, WorkerIdentity identity, WorkerStats stats,
-            MeterRegistry meters, CpuMeter cpu, Clock clock) {
-        return new Answerer(deliveries, sink, identity, stats, meters, cpu, clock);
+            MeterRegistry meters, CpuMeter cpu, Clock clock, RequestStarts starts) {
+        return new Answerer(deliveries, sink, identity, stats, meters, cpu, clock, starts);
     }
 
     @Bean(destroyMethod = "close")
@@ -189,19 +196,19 @@ public class WorkerConfiguration {
 
     @Bean
     BatchRunner batchRunner(EngineLimits limits, BatchTimeBudget budget, RevokedWork revoked, Finisher finisher,
-            Answerer answerer, WorkerStats stats, MeterRegistry meters) {
-        return new BatchRunner(limits, budget, revoked, finisher, answerer, stats, meters);
+            Answerer answerer, WorkerStats stats, MeterRegistry meters, RequestStarts starts) {
+        return new BatchRunner(limits, budget, revoked, finisher, answerer, stats, meters, starts);
     }
 
     @Bean(destroyMethod = "close")
     Prefetch prefetch(WorkerProperties props, ObjectStore store, EngineLimits limits, Batcher<Prepared> batcher,
             StorageRetry retry, Answerer answerer, MeterRegistry meters, CpuMeter cpu, Clock clock,
-            AdapterCatalog adapters) {
+            AdapterCatalog adapters, RequestStarts starts) {
         RequestPolicy policy = new RequestPolicy(new RequestPolicy.Settings(
                 List.copyOf(props.getStorage().getAllowedInputBuckets()),
                 List.copyOf(props.getEngine().getModelVersions()), adapters), clock);
         return new Prefetch(new Prefetch.Settings(props.getBatching().getPrefetchThreads(),
-                props.getLimits().getMaxInputBytes()), store, policy,
+                props.getLimits().getMaxInputBytes()), store, policy, starts,
                 new InputInspector(props.getLimits().toInspectorSettings()), limits, batcher, retry, answerer, meters,
                 cpu);
     }

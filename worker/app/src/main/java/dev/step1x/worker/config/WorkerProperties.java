@@ -34,6 +34,7 @@ public class WorkerProperties {
     private final MetricsProperties metrics = new MetricsProperties();
     private final LifecycleProperties lifecycle = new LifecycleProperties();
     private final PublishProperties publish = new PublishProperties();
+    private final PoisonProperties poison = new PoisonProperties();
 
     public String getId() { return id; }
     public void setId(String id) { this.id = id; }
@@ -47,6 +48,7 @@ public class WorkerProperties {
     public MetricsProperties getMetrics() { return metrics; }
     public LifecycleProperties getLifecycle() { return lifecycle; }
     public PublishProperties getPublish() { return publish; }
+    public PoisonProperties getPoison() { return poison; }
 
     /**
      * S3 access. The retry, the per-bucket circuit breakers and the bulkhead around every call are configured with

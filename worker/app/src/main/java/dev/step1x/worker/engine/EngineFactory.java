@@ -195,7 +195,7 @@ public final class EngineFactory {
         if (setup.simulated()) {
             EngineSettings.Simulated s = cfg.simulated();
             return new Opened(new SimulatedEditEngine(s.base(), s.perRow(), s.perStepMegapixel(), s.deviceMemoryPixels(),
-                    s.plannerOptimism(), s.varyPerRun()), true);
+                    s.plannerOptimism(), s.varyPerRun()).crashingOn(s.crashInstruction()), true);
         }
         EngineRuntime.Options options = new EngineRuntime.Options(cfg.device(),
                 blank(cfg.cacheDir()) ? null : Path.of(cfg.cacheDir()), cfg.numThreads(), cfg.dtype(),

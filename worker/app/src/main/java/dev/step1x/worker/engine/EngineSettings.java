@@ -42,9 +42,17 @@ public record EngineSettings(String mode, String modelDir, String qwenDir, Strin
      *
      * @param perStepMegapixel device time per row, denoising step and megapixel of the bucket (0: none)
      * @param varyPerRun each run of a request gives slightly different output bytes, as a real GPU fleet's do
+     * @param crashInstruction test only: a batch with a row whose instruction contains it halts the JVM; null: off
      */
     public record Simulated(Duration base, Duration perRow, Duration perStepMegapixel, long deviceMemoryPixels,
-            double plannerOptimism, boolean varyPerRun) {}
+            double plannerOptimism, boolean varyPerRun, String crashInstruction) {
+
+        /** Without a crash instruction. */
+        public Simulated(Duration base, Duration perRow, Duration perStepMegapixel, long deviceMemoryPixels,
+                double plannerOptimism, boolean varyPerRun) {
+            this(base, perRow, perStepMegapixel, deviceMemoryPixels, plannerOptimism, varyPerRun, null);
+        }
+    }
 
     /** The batch run before the worker reports ready. */
     public record Warmup(boolean enabled, int sizeLevel, int steps) {}

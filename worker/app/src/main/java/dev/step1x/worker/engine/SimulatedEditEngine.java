@@ -25,8 +25,13 @@ import java.util.Map;
  * {@code base + rows * (perRow + perStepMegapixel * steps * megapixels)} of wall time ({@link Thread#sleep}), split
  * over the stage names the real engine reports; the denoising share is slept one step at a time and each step is
  * reported to the caller's {@link EditProgress}, as the real pipeline does.
+ * For tests of the crash-loop protection, {@link #crashingOn} makes a batch holding a given instruction halt the
+ * JVM, as a native crash of the real engine would.
  */
 public final class SimulatedEditEngine implements EditEngine {
+
+    /** The exit code of a halt by {@link #crashingOn} (as a process killed by SIGABRT reports it). */
+    public static final int CRASH_EXIT_CODE = 134;
 
     private final Duration base;
     private final Duration perRow;
@@ -36,6 +41,7 @@ public final class SimulatedEditEngine implements EditEngine {
     private final boolean varyPerRun;
     private final java.util.concurrent.atomic.AtomicLong runs = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
+    private volatile String crashInstruction;
 
     /** Unlimited device memory. */
     public SimulatedEditEngine(Duration base, Duration perRow) {
@@ -79,6 +85,17 @@ public final class SimulatedEditEngine implements EditEngine {
         this.deviceMemoryPixels = deviceMemoryPixels;
         this.plannerOptimism = plannerOptimism;
         this.varyPerRun = varyPerRun;
+    }
+
+    /**
+     * Test only: a batch with a row whose instruction contains {@code text} halts the JVM with
+     * {@link #CRASH_EXIT_CODE} (no shutdown hooks, no answer: what a segfault in native code does).
+     *
+     * @param text null or blank: never
+     */
+    public SimulatedEditEngine crashingOn(String text) {
+        this.crashInstruction = text == null || text.isBlank() ? null : text;
+        return this;
     }
 
     @Override
@@ -130,6 +147,7 @@ public final class SimulatedEditEngine implements EditEngine {
         }
         progress.stage("vaeDecode");
         sleepUntil(t0, costMs);
+        haltOnCrashInstruction(inputs);
         List<RgbImage> images = new ArrayList<>(inputs.size());
         // one seed per run (a batch): its rows differ from any other run of the same requests
         java.util.SplittableRandom run = new java.util.SplittableRandom(System.nanoTime() ^ runs.incrementAndGet() << 32);
@@ -250,6 +268,21 @@ public final class SimulatedEditEngine implements EditEngine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private void haltOnCrashInstruction(List<EditInput> inputs) {
+        String token = crashInstruction;
+        if (token == null) {
+            return;
+        }
+        for (EditInput in : inputs) {
+            if (in.instruction() != null && in.instruction().contains(token)) {
+                System.err.println("simulated engine: halting the JVM (exit " + CRASH_EXIT_CODE + ") on a batch of "
+                        + inputs.size() + " with the configured crash instruction");
+                System.err.flush();
+                Runtime.getRuntime().halt(CRASH_EXIT_CODE);
+            }
         }
     }
 }

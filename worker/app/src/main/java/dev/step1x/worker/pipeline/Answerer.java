@@ -41,10 +41,11 @@ public final class Answerer {
     private final MeterRegistry meters;
     private final CpuMeter cpu;
     private final Clock clock;
+    private final RequestStarts starts;
     private final ContractValidator validator = ContractValidator.shared();
 
     public Answerer(Deliveries deliveries, ResultSink sink, WorkerIdentity identity, WorkerStats stats,
-            MeterRegistry meters, CpuMeter cpu, Clock clock) {
+            MeterRegistry meters, CpuMeter cpu, Clock clock, RequestStarts starts) {
         this.deliveries = deliveries;
         this.sink = sink;
         this.identity = identity;
@@ -52,6 +53,7 @@ public final class Answerer {
         this.meters = meters;
         this.cpu = cpu;
         this.clock = clock;
+        this.starts = starts;
     }
 
     /** A request that ran: SUCCEEDED with its output and every stage's time. */
@@ -136,6 +138,7 @@ public final class Answerer {
 
     /** Gives a request up without answering it: its deliveries are redelivered later. */
     public void abandon(Accepted a) {
+        starts.abandoned(a);
         a.delivery().completion().abandon();
         deliveries.release(a.inFlightKey()).forEach(d -> d.completion().abandon());
     }
@@ -157,6 +160,7 @@ public final class Answerer {
         byte[] json = serialize(result);
         boolean isFinal = result.isSucceeded() || !result.error().retryable();
         count(result, result.timings() == null || result.timings().total() == null ? 0 : result.timings().total());
+        starts.answered(a, result);
         List<Delivery> attached = deliveries.settle(a.requestId(), a.inFlightKey(),
                 isFinal ? new ResultCache.Cached(a.payloadHash(), json, a.delivery().attempt()) : null);
         Delivery own = a.delivery();

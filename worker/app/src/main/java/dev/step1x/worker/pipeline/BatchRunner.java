@@ -43,11 +43,12 @@ public final class BatchRunner {
     private final Answerer answerer;
     private final WorkerStats stats;
     private final MeterRegistry meters;
+    private final RequestStarts starts;
     private final AtomicLong peakNative = new AtomicLong();
     private volatile EditEngine engine;
 
     public BatchRunner(EngineLimits limits, BatchTimeBudget budget, RevokedWork revoked, Finisher finisher,
-            Answerer answerer, WorkerStats stats, MeterRegistry meters) {
+            Answerer answerer, WorkerStats stats, MeterRegistry meters, RequestStarts starts) {
         this.limits = limits;
         this.budget = budget;
         this.revoked = revoked;
@@ -55,6 +56,7 @@ public final class BatchRunner {
         this.answerer = answerer;
         this.stats = stats;
         this.meters = meters;
+        this.starts = starts;
         Gauge.builder(WorkerMeters.ENGINE_PEAK_MEMORY.meterName(), peakNative, AtomicLong::get)
                 .description(WorkerMeters.ENGINE_PEAK_MEMORY.description()).baseUnit("bytes").register(meters);
     }
@@ -102,6 +104,11 @@ public final class BatchRunner {
             for (Prepared x : items) {
                 answerer.failed(x, new RequestFailure(ErrorCode.EXCEEDS_TIME_BUDGET, overBudget), null, null);
             }
+            return;
+        }
+        // Last step before the device: counts each row's start where it survives a crash (rows dropped or refused
+        // above were never started); a row started before runs alone (null: split, the parts run through here again)
+        if (starts.starting(batch, b -> run(b, progress)) == null) {
             return;
         }
         long start = System.nanoTime();

@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The second stage, on its own threads while the engine runs other batches: first answers the request from its
  * existing output object if an earlier run made one ({@link OutputReuse}), then checks the {@link RequestPolicy}
- * and the deadline, reads the input from S3 (or the earlier output of an edit chain), checks and decodes it
- * ({@link InputInspector}), resizes it to its bucket so the device thread does not, and queues it in the
- * {@link Batcher}. S3 trouble parks the request ({@link StorageRetry}) and runs all of this again afterwards.
+ * and the deadline, and how often the request was started without an answer ({@link RequestStarts}), reads the
+ * input from S3 (or the earlier output of an edit chain), checks and decodes it ({@link InputInspector}), resizes
+ * it to its bucket so the device thread does not, and queues it in the {@link Batcher}. S3 trouble parks the
+ * request ({@link StorageRetry}) and runs all of this again afterwards.
  */
 public final class Prefetch implements AutoCloseable {
 
@@ -46,6 +47,7 @@ public final class Prefetch implements AutoCloseable {
     private final ObjectStore store;
     private final OutputReuse reuse;
     private final RequestPolicy policy;
+    private final RequestStarts starts;
     private final InputInspector inspector;
     private final EngineLimits limits;
     private final Batcher<Prepared> batcher;
@@ -56,13 +58,14 @@ public final class Prefetch implements AutoCloseable {
     private final ExecutorService pool;
     private volatile boolean stopping;
 
-    public Prefetch(Settings settings, ObjectStore store, RequestPolicy policy, InputInspector inspector,
-            EngineLimits limits, Batcher<Prepared> batcher, StorageRetry retry, Answerer answerer, MeterRegistry meters,
-            CpuMeter cpu) {
+    public Prefetch(Settings settings, ObjectStore store, RequestPolicy policy, RequestStarts starts,
+            InputInspector inspector, EngineLimits limits, Batcher<Prepared> batcher, StorageRetry retry,
+            Answerer answerer, MeterRegistry meters, CpuMeter cpu) {
         this.settings = settings;
         this.store = store;
         this.reuse = new OutputReuse(new OutputObjects(store), answerer, meters, cpu);
         this.policy = policy;
+        this.starts = starts;
         this.inspector = inspector;
         this.limits = limits;
         this.batcher = batcher;
@@ -99,6 +102,7 @@ public final class Prefetch implements AutoCloseable {
             if (refused != null) {
                 throw refused;
             }
+            starts.check(a);
             long t0 = System.nanoTime();
             byte[] bytes = fetch(a.request());
             long t1 = System.nanoTime();

@@ -4,8 +4,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The few object-store operations the worker needs. Implementations throw {@link StorageException}. There is
- * no unconditional write: an output object is created once ({@link #createIfAbsent}) and never overwritten.
+ * The few object-store operations the worker needs. Implementations throw {@link StorageException}. An output
+ * object is created once ({@link #createIfAbsent}) and never overwritten; the only unconditional write and the only
+ * delete ({@link #replace}, {@link #delete}) are for the worker's own small marker objects beside the outputs
+ * (a request's start count).
  */
 public interface ObjectStore {
 
@@ -27,6 +29,15 @@ public interface ObjectStore {
      * object is not touched.
      */
     Created createIfAbsent(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata);
+
+    /**
+     * Writes the object whether or not its key is taken (replacing what is there). Only for the worker's own marker
+     * objects, never for an output.
+     */
+    void replace(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata);
+
+    /** Deletes the object; a key that holds nothing is not an error. Only for the worker's own marker objects. */
+    void delete(String bucket, String key);
 
     /**
      * What a HEAD says about an object.

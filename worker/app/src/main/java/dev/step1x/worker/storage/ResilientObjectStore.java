@@ -64,6 +64,22 @@ public final class ResilientObjectStore implements ObjectStore {
         return call("put", bucket, () -> delegate.createIfAbsent(bucket, key, bytes, contentType, metadata));
     }
 
+    @Override
+    public void replace(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata) {
+        call("put", bucket, () -> {
+            delegate.replace(bucket, key, bytes, contentType, metadata);
+            return null;
+        });
+    }
+
+    @Override
+    public void delete(String bucket, String key) {
+        call("delete", bucket, () -> {
+            delegate.delete(bucket, key);
+            return null;
+        });
+    }
+
     private <T> T call(String op, String bucket, Supplier<T> body) {
         Supplier<T> timed = () -> {
             long t0 = System.nanoTime();

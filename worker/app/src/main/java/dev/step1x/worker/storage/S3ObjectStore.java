@@ -21,6 +21,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
@@ -154,6 +155,30 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
             throw classify(e, "PUT s3://" + bucket + "/" + key);
         } catch (SdkException e) {
             throw classify(e, "PUT s3://" + bucket + "/" + key);
+        }
+    }
+
+    @Override
+    public void replace(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata) {
+        PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(bucket).key(key).contentType(contentType)
+                .contentLength((long) bytes.length).metadata(metadata).expectedBucketOwner(owner());
+        applySse(req, cfg);
+        try {
+            s3.putObject(req.build(), RequestBody.fromBytes(bytes));
+        } catch (SdkException e) {
+            throw classify(e, "PUT s3://" + bucket + "/" + key);
+        }
+    }
+
+    @Override
+    public void delete(String bucket, String key) {
+        try {
+            s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).expectedBucketOwner(owner()).build());
+        } catch (SdkException e) {
+            StorageException se = classify(e, "DELETE s3://" + bucket + "/" + key);
+            if (se.kind() != StorageException.Kind.NOT_FOUND) {
+                throw se;
+            }
         }
     }
 

@@ -62,6 +62,16 @@ class ResilientObjectStoreTest {
             call(bucket);
             return new Created(true, "\"e\"", null);
         }
+
+        @Override
+        public void replace(String bucket, String key, byte[] bytes, String contentType, Map<String, String> metadata) {
+            call(bucket);
+        }
+
+        @Override
+        public void delete(String bucket, String key) {
+            call(bucket);
+        }
     }
 
     final Buckets buckets = new Buckets();
