@@ -62,7 +62,8 @@ class BatchRunnerBudgetTest {
 
         @Override
         public void metrics(String workerId, WorkerMetrics snapshot) {}
-    }, new WorkerIdentity("w1", "cpu", "test", true), new WorkerStats(), meters, new CpuMeter(), Clock.systemUTC());
+    }, new WorkerIdentity("w1", "cpu", "test", true), new WorkerStats(), meters, new CpuMeter(), Clock.systemUTC(),
+            new RequestStarts(new RequestStarts.Settings(0), null, new CpuMeter()));
     final Batcher<Prepared> batcher = new Batcher<>(k -> 4, Duration.ofMillis(1), 4, System::nanoTime,
             Clock.systemUTC());
     final RevokedWork revoked = new RevokedWork(batcher, answerer, meters);
@@ -84,7 +85,8 @@ class BatchRunnerBudgetTest {
         BatchTimeBudget budget = new BatchTimeBudget(new BatchTimeBudget.Settings(Duration.ofSeconds(budgetSeconds),
                 0.75, 0.2));
         // the refusal and the revoked rows are settled before any engine or finisher is involved
-        return new BatchRunner(new EngineLimits(), budget, revoked, null, answerer, new WorkerStats(), meters);
+        return new BatchRunner(new EngineLimits(), budget, revoked, null, answerer, new WorkerStats(), meters,
+                new RequestStarts(new RequestStarts.Settings(0), null, new CpuMeter()));
     }
 
     @Test

@@ -54,7 +54,8 @@ class RevokedWorkTest {
 
         @Override
         public void metrics(String workerId, WorkerMetrics snapshot) {}
-    }, new WorkerIdentity("w1", "cpu", "test", true), new WorkerStats(), meters, new CpuMeter(), Clock.systemUTC());
+    }, new WorkerIdentity("w1", "cpu", "test", true), new WorkerStats(), meters, new CpuMeter(), Clock.systemUTC(),
+            new RequestStarts(new RequestStarts.Settings(0), null, new CpuMeter()));
     final Batcher<Prepared> batcher = new Batcher<>(k -> 4, Duration.ofMillis(1), 4, System::nanoTime,
             Clock.systemUTC());
     final RevokedWork revoked = new RevokedWork(batcher, answerer, meters);
