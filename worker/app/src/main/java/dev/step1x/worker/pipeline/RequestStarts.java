@@ -214,13 +214,14 @@ public final class RequestStarts implements AutoCloseable {
     }
 
     /**
-     * The request was answered. A FAILED (or EXPIRED, REJECTED) answer of a request with a marker deletes the
-     * marker, except REPEATED_CRASH: that one is kept so that a redelivery is answered again without running.
+     * The request was answered: its marker is deleted (after SUCCEEDED the output answers every later delivery; after
+     * FAILED, EXPIRED or REJECTED a retry by the producer starts afresh), except after REPEATED_CRASH: that one is
+     * kept so that a redelivery is answered again without running. Nothing but outputs stays in the output bucket.
      */
     void answered(Accepted a, EditResult result) {
         Starts s = known.remove(a);
-        if (s == null || !s.hasMarker() || result.isSucceeded()
-                || result.error().code() == ErrorCode.REPEATED_CRASH) {
+        if (s == null || !s.hasMarker()
+                || (!result.isSucceeded() && result.error().code() == ErrorCode.REPEATED_CRASH)) {
             return;
         }
         EditRequest r = a.request();
