@@ -8,25 +8,20 @@ import dev.step1x.contracts.EditRequest;
 import dev.step1x.contracts.EditResult;
 import dev.step1x.contracts.ErrorCode;
 import dev.step1x.contracts.ResultStatus;
-import dev.step1x.contracts.WorkerMetrics;
 import dev.step1x.engine.ModelVersion;
 import dev.step1x.engine.image.RgbImage;
 import dev.step1x.engine.pipeline.EditInput;
 import dev.step1x.worker.batching.BatchTimeBudget;
 import dev.step1x.worker.batching.Batcher;
 import dev.step1x.worker.batching.EngineLimits;
-import dev.step1x.worker.engine.WorkerIdentity;
 import dev.step1x.worker.ingest.OffsetTracker;
 import dev.step1x.worker.metrics.CpuMeter;
 import dev.step1x.worker.metrics.WorkerStats;
-import dev.step1x.worker.publish.DeadLetter;
-import dev.step1x.worker.publish.ResultSink;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -38,32 +33,12 @@ class BatchRunnerBudgetTest {
 
     final List<String> acked = new ArrayList<>();
     final OffsetTracker<String> tracker = new OffsetTracker<>(acked::add);
-    final List<String> published = new ArrayList<>();
-    final List<byte[]> results = new ArrayList<>();
     final Deliveries deliveries = new Deliveries(10);
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final Answerer answerer = new Answerer(deliveries, new ResultSink() {
-        @Override
-        public CompletableFuture<Void> result(String requestId, byte[] resultJson, int attempt, String traceparent) {
-            published.add(requestId);
-            results.add(resultJson);
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletableFuture<Void> deadLetter(DeadLetter letter) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public int pending() {
-            return 0;
-        }
-
-        @Override
-        public void metrics(String workerId, WorkerMetrics snapshot) {}
-    }, new WorkerIdentity("w1", "cpu", "test", true), new WorkerStats(), meters, new CpuMeter(), Clock.systemUTC(),
-            new RequestStarts(new RequestStarts.Settings(0), null, new CpuMeter()));
+    final RecordingAnswerer sink = new RecordingAnswerer(deliveries, meters);
+    final Answerer answerer = sink.answerer;
+    final List<String> published = sink.published;
+    final List<byte[]> results = sink.results;
     final Batcher<Prepared> batcher = new Batcher<>(k -> 4, Duration.ofMillis(1), 4, System::nanoTime,
             Clock.systemUTC());
     final RevokedWork revoked = new RevokedWork(batcher, answerer, meters);
